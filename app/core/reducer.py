@@ -1,0 +1,65 @@
+"""The two pure functions every workshop runs on: ``decide`` and ``evolve``.
+
+Each concept module (run of show, and later board, breakouts, roles) contributes a table of
+deciders keyed by command type and evolvers keyed by event type; this module only
+dispatches, turns ``Rejected`` into a value, and counts versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from app.core import runofshow
+from app.core.actors import Actor
+from app.core.commands import RunCommand
+from app.core.errors import Rejected, Rejection
+from app.core.events import RunEvent, WorkshopCreated
+from app.core.state import WorkshopState
+
+Command = RunCommand
+Event = RunEvent
+
+_DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
+    **runofshow.DECIDERS,
+}
+_EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
+    **runofshow.EVOLVERS,
+}
+
+
+def decide(
+    state: WorkshopState, command: Command, actor: Actor, now: datetime
+) -> list[Event] | Rejection:
+    """The events a command produces, or why it may not happen. Never changes ``state``."""
+    handler = _DECIDERS.get(type(command))
+    if handler is None:
+        return Rejection("unknown_command", f"unknown command {type(command).__name__}")
+    try:
+        return handler(state, command, actor, now)
+    except Rejected as rejected:
+        return rejected.as_value()
+
+
+def evolve(state: WorkshopState, event: Event) -> WorkshopState:
+    """The state after one more event."""
+    handler = _EVOLVERS.get(type(event))
+    if handler is None:
+        raise TypeError(f"no evolver for event {type(event).__name__}")
+    return replace(handler(state, event), version=state.version + 1)
+
+
+def fold(events: Iterable[Event], state: WorkshopState | None = None) -> WorkshopState:
+    """The state after a log (starting with ``WorkshopCreated``) or after a snapshot's tail."""
+    for event in events:
+        if state is None:
+            if not isinstance(event, WorkshopCreated):
+                raise ValueError("a workshop's log must start with workshop.created")
+            state = runofshow.genesis(event)
+        else:
+            state = evolve(state, event)
+    if state is None:
+        raise ValueError("an empty log has no state")
+    return state
