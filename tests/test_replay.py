@@ -24,6 +24,7 @@ from app.core.commands import (
     StartWorkshop,
 )
 from app.core.errors import Rejection
+from app.core.people import AdmitParticipant, InviteFacilitator, RemoveParticipant
 from app.core.reducer import decide, evolve, fold
 from app.core.runofshow import create_workshop
 from app.core.timer import due
@@ -42,11 +43,19 @@ commands = st.one_of(
     st.builds(PreviousStep),
     st.builds(JumpToStep, index=st.integers(min_value=-1, max_value=6)),
     st.just(EndWorkshop()),
+    st.builds(
+        AdmitParticipant,
+        participant_id=st.sampled_from(["p-1", "p-2", "p-3"]),
+        name=st.text(max_size=12),
+        attributes=st.fixed_dictionaries({}, optional={"organisation": st.text(max_size=8)}),
+    ),
+    st.builds(RemoveParticipant, participant_id=st.sampled_from(["p-1", "p-2"])),
+    st.builds(InviteFacilitator, user_id=st.sampled_from(["co@example.org", OWNER.id])),
 )
 script = st.lists(
     st.tuples(
         commands,
-        st.sampled_from([OWNER, OWNER, OWNER, PARTICIPANT]),
+        st.sampled_from([OWNER, OWNER, OWNER, PARTICIPANT, SYSTEM]),
         st.floats(min_value=0, max_value=900, allow_nan=False),
     ),
     max_size=40,

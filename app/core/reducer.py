@@ -12,21 +12,24 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.core import runofshow
+from app.core import people, runofshow
 from app.core.actors import Actor
 from app.core.commands import RunCommand
 from app.core.errors import Rejected, Rejection
 from app.core.events import RunEvent, WorkshopCreated
+from app.core.people import PeopleCommand, PeopleEvent
 from app.core.state import WorkshopState
 
-Command = RunCommand
-Event = RunEvent
+Command = RunCommand | PeopleCommand
+Event = RunEvent | PeopleEvent
 
 _DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
     **runofshow.DECIDERS,
+    **people.DECIDERS,
 }
 _EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     **runofshow.EVOLVERS,
+    **people.EVOLVERS,
 }
 
 

@@ -6,11 +6,13 @@ add their own fields with defaults, so a fold of an older log stays valid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from app.core.actors import Actor
+from app.core.groups import Breakouts
 from app.core.plan import PlanStep
 
 Phase = Literal["lobby", "running", "paused", "ended"]
@@ -30,6 +32,16 @@ class StepRun:
         """Seconds the step actually ran in this stretch, pauses excluded."""
         end = self.ended_at or now
         return max(0.0, (end - self.started_at).total_seconds() - self.paused_s)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Participant:
+    """Someone who joined with a link or code and a display name; no account."""
+
+    id: str
+    name: str
+    attributes: Mapping[str, str] = field(default_factory=dict)  # organisation, department, …
+    joined_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,6 +66,8 @@ class WorkshopState:
     started_at: datetime | None = None
     ended_at: datetime | None = None
     runs: tuple[StepRun, ...] = ()
+    participants: Mapping[str, Participant] = field(default_factory=dict)
+    breakouts: Breakouts = field(default_factory=Breakouts)
 
     @property
     def current_step(self) -> PlanStep | None:
@@ -65,3 +79,7 @@ class WorkshopState:
     def is_facilitator(self, actor: Actor) -> bool:
         """Whether ``actor`` may steer this workshop."""
         return actor.kind == "user" and actor.id in self.facilitators
+
+    def is_participant(self, actor: Actor) -> bool:
+        """Whether ``actor`` joined this workshop as a participant."""
+        return actor.kind == "participant" and actor.id in self.participants

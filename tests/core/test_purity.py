@@ -55,3 +55,15 @@ def test_core_never_reads_the_clock():
                     "datetime",
                     "date",
                 }, f"{path.name}:{node.lineno} reads the clock"
+
+
+def test_core_randomness_is_seeded():
+    """The core may use random.Random(seed) only, never the global generator."""
+    for path in CORE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "random"
+            ):
+                assert node.attr == "Random", f"{path.name}:{node.lineno} uses random.{node.attr}"
