@@ -1,0 +1,82 @@
+"""The ``lernraum`` command: serve, check structure files, and the admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.settings import Settings
+    from app.web.app import create_app
+
+    overrides = {
+        key: value
+        for key, value in (
+            ("host", args.host),
+            ("port", args.port),
+            ("database_url", args.database_url),
+        )
+        if value is not None
+    }
+    settings = Settings(**overrides)
+    print(f"Lernraum serves on http://{settings.host}:{settings.port}", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        # permessage-deflate costs ~3x CPU per frame and ~37 KB per connection; board
+        # events are small, so compression is off.
+        ws_per_message_deflate=False,
+        ws_max_size=64 * 1024,
+    )
+    return 0
+
+
+def _structures_check(args: argparse.Namespace) -> int:
+    from app.structures import run_check
+
+    return run_check(args.path, sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="lernraum", description="Lernraum: live online workshops."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to bind (default 8000)")
+    serve.add_argument(
+        "--database-url", help="sqlite:///FILE (default sqlite:///lernraum.db) or postgresql://…"
+    )
+    serve.set_defaults(handler=_serve)
+
+    structures = commands.add_parser("structures", help="work with structure files")
+    structures_commands = structures.add_subparsers(dest="structures_command", required=True)
+    check = structures_commands.add_parser("check", help="validate structure files")
+    check.add_argument(
+        "path", nargs="?", type=Path, default=None, help="a folder or file (default: the library)"
+    )
+    check.set_defaults(handler=_structures_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The web layer: the app factory, REST routes and pages."""

@@ -1,0 +1,52 @@
+"""The app over real HTTP: health, OpenAPI, the demo workshop, the start page."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import LiveServer
+
+
+def test_healthz_answers_with_version_and_server_time(live_server: LiveServer):
+    """/healthz says ok once the store answers, and carries the server's time."""
+    response = httpx.get(f"{live_server.url}/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["server_time"].startswith("2026-11-25T09:00:00")
+
+
+def test_openapi_documents_the_api(live_server: LiveServer):
+    """/docs serves the interactive docs and /openapi.json lists the routes."""
+    assert httpx.get(f"{live_server.url}/docs").status_code == 200
+    paths = httpx.get(f"{live_server.url}/openapi.json").json()["paths"]
+    assert {"/healthz", "/api/library", "/api/workshops", "/api/workshops/{workshop_id}"} <= set(
+        paths
+    )
+
+
+def test_a_fresh_server_has_the_90_minute_demo_workshop(live_server: LiveServer):
+    """On an empty store the reference workshop is created, in the lobby, 90 minutes long."""
+    workshops = httpx.get(f"{live_server.url}/api/workshops").json()
+    assert [(w["agenda_id"], w["phase"], w["planned_s"]) for w in workshops] == [
+        ("peer-learning-kickoff", "lobby", 90 * 60)
+    ]
+    detail = httpx.get(f"{live_server.url}/api/workshops/{workshops[0]['id']}").json()
+    assert detail["steps"][0]["projected_start"].startswith("2026-11-25T09:00:00")
+    assert detail["projected_end"].startswith("2026-11-25T10:30:00")
+
+
+def test_unknown_workshop_is_a_404(live_server: LiveServer):
+    """Asking for a workshop that does not exist is a clear 404."""
+    response = httpx.get(f"{live_server.url}/api/workshops/nope")
+    assert response.status_code == 404
+    assert "nope" in response.json()["detail"]
+
+
+def test_start_page_lists_the_demo_and_escapes_titles(live_server: LiveServer):
+    """The start page shows the workshop and the library as HTML."""
+    page = httpx.get(f"{live_server.url}/")
+    assert page.status_code == 200
+    assert "Wicked Questions" in page.text
+    workshop_id = httpx.get(f"{live_server.url}/api/workshops").json()[0]["id"]
+    assert httpx.get(f"{live_server.url}/workshops/{workshop_id}").status_code == 200
