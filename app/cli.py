@@ -46,6 +46,41 @@ def _structures_check(args: argparse.Namespace) -> int:
     return run_check(args.path, sys.stdout)
 
 
+def _facilitator_add(args: argparse.Namespace) -> int:
+    import getpass
+    import secrets
+
+    from app.accounts import AccountError, Accounts
+    from app.clock import SystemClock
+    from app.settings import Settings
+    from app.store import Store
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    generated = False
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 1
+    else:
+        password, generated = secrets.token_urlsafe(15), True
+    store = Store(settings.database_url)
+    store.create_schema()
+    try:
+        email = Accounts(store.engine).add_facilitator(args.email, password, SystemClock().now())
+    except AccountError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"Facilitator {email} created.")
+    if generated:
+        print(f"Password (shown once): {password}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -68,6 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
         "path", nargs="?", type=Path, default=None, help="a folder or file (default: the library)"
     )
     check.set_defaults(handler=_structures_check)
+
+    facilitator = commands.add_parser("facilitator", help="manage facilitator accounts")
+    facilitator_commands = facilitator.add_subparsers(dest="facilitator_command", required=True)
+    add = facilitator_commands.add_parser(
+        "add", help="create a facilitator account (prompts for a password, or generates one)"
+    )
+    add.add_argument("email")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
+    add.set_defaults(handler=_facilitator_add)
     return parser
 
 

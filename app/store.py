@@ -137,7 +137,9 @@ class Store:
         self.engine = make_engine(database_url)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
+        """Create missing tables (idempotent), the account tables included."""
+        import app.accounts  # noqa: F401  (registers the facilitator and session tables)
+
         SQLModel.metadata.create_all(self.engine)
 
     def close(self) -> None:

@@ -50,3 +50,32 @@ def test_start_page_lists_the_demo_and_escapes_titles(live_server: LiveServer):
     assert "Wicked Questions" in page.text
     workshop_id = httpx.get(f"{live_server.url}/api/workshops").json()[0]["id"]
     assert httpx.get(f"{live_server.url}/workshops/{workshop_id}").status_code == 200
+
+
+def test_login_sets_a_session_cookie_and_logout_revokes_it(live_server: LiveServer):
+    """A facilitator logs in over HTTP, is recognised, logs out, and the old cookie is dead."""
+    from app.accounts import Accounts
+    from app.store import Store
+
+    store = Store(live_server.settings.database_url)
+    Accounts(store.engine).add_facilitator(
+        "ada@example.org", "correct horse battery", live_server.clock.now()
+    )
+    store.close()
+    with httpx.Client(base_url=live_server.url) as client:
+        bad = client.post(
+            "/api/auth/login", json={"email": "ada@example.org", "password": "nope nope nope"}
+        )
+        assert bad.status_code == 401 and bad.json()["detail"]["code"] == "bad_credentials"
+        assert client.get("/api/auth/me").status_code == 401
+        good = client.post(
+            "/api/auth/login",
+            json={"email": "ada@example.org", "password": "correct horse battery"},
+        )
+        assert good.status_code == 200
+        cookie = client.cookies.get("lernraum_session")
+        assert cookie and "httponly" in good.headers["set-cookie"].lower()
+        assert client.get("/api/auth/me").json() == {"email": "ada@example.org"}
+        assert client.post("/api/auth/logout").status_code == 204
+    stale = httpx.get(f"{live_server.url}/api/auth/me", cookies={"lernraum_session": cookie})
+    assert stale.status_code == 401

@@ -84,3 +84,53 @@ def test_structures_check_reports_file_and_line_for_a_broken_file(tmp_path: Path
     assert result.returncode == 1
     assert "broken.toml:3: German text without its English twin" in result.stdout
     assert "broken.toml:12: unknown key 'bogus'" in result.stdout
+
+
+def test_facilitator_add_creates_an_account_that_can_log_in(tmp_path: Path):
+    """`lernraum facilitator add` with a password on stdin creates a working account."""
+    from app.accounts import Accounts
+    from app.clock import SystemClock
+    from app.store import Store
+
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "facilitator",
+            "add",
+            "ada@example.org",
+            "--password-stdin",
+            "--database-url",
+            url,
+        ],
+        input="correct horse battery\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "facilitator",
+            "add",
+            "ada@example.org",
+            "--database-url",
+            url,
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 1 and "already has an account" in again.stderr
+    store = Store(url)
+    session = Accounts(store.engine).log_in(
+        "ada@example.org", "correct horse battery", SystemClock().now()
+    )
+    assert session.email == "ada@example.org"
+    store.close()

@@ -15,6 +15,7 @@ from app.clock import Clock, SystemClock
 from app.settings import Settings
 from app.structures import SHIPPED_ROOT, load_library
 from app.web.api import router as api_router
+from app.web.auth import router as auth_router
 from app.web.pages import router as pages_router
 from app.workshops import WorkshopService
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
     app.state.clock = clock
     app.include_router(api_router)
+    app.include_router(auth_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
