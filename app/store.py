@@ -74,6 +74,9 @@ class EventRow(SQLModel, table=True):
     type: str
     body: str
     recorded_at: datetime
+    # "actor-id/client-command-id" of the command that caused the event; a repeat of the
+    # command is answered from here, also after a restart.
+    command_key: str | None = Field(default=None, index=True)
 
 
 class SnapshotRow(SQLModel, table=True):
@@ -178,11 +181,20 @@ class Store:
         return Recorded(1, created)
 
     def append_events(
-        self, workshop_id: str, after_seq: int, events: Sequence[Event], recorded_at: datetime
+        self,
+        workshop_id: str,
+        after_seq: int,
+        events: Sequence[Event],
+        recorded_at: datetime,
+        command_keys: Sequence[str | None] | None = None,
     ) -> list[Recorded]:
-        """Append events right after ``after_seq`` in one transaction; durable on return."""
+        """Append events right after ``after_seq`` in one transaction; durable on return.
+
+        ``command_keys``, when given, has one entry per event: the key of its command.
+        """
         if not events:
             return []
+        keys = list(command_keys) if command_keys is not None else [None] * len(events)
         rows = [
             {
                 "workshop_id": workshop_id,
@@ -190,8 +202,9 @@ class Store:
                 "type": item.type,
                 "body": encode_event(item),
                 "recorded_at": recorded_at,
+                "command_key": key,
             }
-            for offset, item in enumerate(events, start=1)
+            for offset, (item, key) in enumerate(zip(events, keys, strict=True), start=1)
         ]
         try:
             with self.engine.begin() as connection:
@@ -212,6 +225,21 @@ class Store:
         )
         with self.engine.connect() as connection:
             return [Recorded(seq, decode_event(body)) for seq, body in connection.execute(query)]
+
+    def command_outcomes(self, workshop_id: str, after_seq: int = 0) -> dict[str, tuple[int, int]]:
+        """For every command key in the log after ``after_seq``: its first and last sequence."""
+        columns = _EVENTS.c
+        query = (
+            select(columns.command_key, func.min(columns.seq), func.max(columns.seq))
+            .where(
+                columns.workshop_id == workshop_id,
+                columns.seq > after_seq,
+                columns.command_key.is_not(None),
+            )
+            .group_by(columns.command_key)
+        )
+        with self.engine.connect() as connection:
+            return {key: (first, last) for key, first, last in connection.execute(query)}
 
     def last_seq(self, workshop_id: str) -> int:
         """The sequence number of the newest event, 0 for none."""
