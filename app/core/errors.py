@@ -17,6 +17,31 @@ Codes are stable strings that clients and the web layer map on (see docs/protoco
     stale_step          the command names a step that is no longer the current one
     stale_expiry        an expiry for a deadline that is no longer current (already applied)
     invalid_argument    a value out of range
+    not_owner           only the owner may do this (the workshop's owner; a canvas's or
+                        a reflection's author, never a facilitator)
+    not_participant     the actor has not joined this workshop as a participant
+    not_moderator       a participant chairs only their own group's queue, as its moderator
+    action_not_allowed  the current step (or the actor's role in it) does not allow this
+    no_such_milestone / no_such_poll
+    poll_closed         the poll takes no more answers and cannot be revealed or closed again
+    invalid_choice      a poll answer outside the poll's values, or several for a single choice
+    already_queued / not_queued / queue_empty   the speaking queue
+    already_done / not_done                      "I'm done" for the current step run
+    no_such_item / item_exists / item_deleted   board items (a hidden or unrevealed item of
+                        someone else does not exist for a participant)
+    not_author          only the item's author (or, for deleting and marking, a facilitator)
+    not_in_scope        the item or cluster belongs to another group and is not harvested
+    no_such_group / no_such_cluster / cluster_exists / answer_exists
+    board_full          the board holds its maximum of items or clusters
+    vote_budget_exhausted   all dots of the step are placed
+    votes_revealed      the tallies are shown; the vote takes no more dots or retractions
+    no_such_vote        no dot of the voter on that item in this step
+    already_revealed    nothing left to reveal (votes or private writing)
+    breakouts_closed    the room is in the plenary; the command needs open breakout groups
+    no_such_participant a participant id that is not (or no longer) in the workshop
+    room_full           a topic room (or every group) has reached its capacity
+    step_has_no_groups  the current step works alone, all together or in rounds: no grouping
+    not_met             a speed-matching rating of someone the rater never shared a group with
     unknown_command     a command type the engine does not know
 """
 

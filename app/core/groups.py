@@ -1,16 +1,22 @@
 """Breakout groups as values: who is in which group right now, and who met whom before.
 
-Only types and lookups live here; forming, moving and rotating groups is in
-``breakouts.py``. Group ids are unique over the whole workshop (``r{round}-g{n}``), so
-content a group made in one round never mixes with another round's group.
+Only types and lookups live here; forming groups is in ``grouping.py`` (the algorithms)
+and ``breakouts.py`` (the commands), roles in ``roles.py``. Group ids are unique over the
+whole workshop (``r{round}-g{n}``), so content a group made in one round never mixes with
+another round's group. A closed grouping keeps its ``groups``: the next step may keep them
+("keep") or join its pairs into foursomes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 PLENARY = "plenary"  # the scope of everything that belongs to the whole room
+
+Strategy = Literal["balanced", "mix", "topics", "keep", "rotation"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +31,25 @@ class Group:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RoleTurn:
+    """One participant held a counted role (case giver, client, …) in one grouping round."""
+
+    structure_id: str  # rotation counts across every run of the same structure
+    round: int
+    participant_id: str
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BroadcastMessage:
+    """A message a facilitator sent into every group."""
+
+    text: str
+    author: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class Breakouts:
     """The room's current split into groups, and the history that later splits respect."""
 
@@ -34,6 +59,9 @@ class Breakouts:
     groups: tuple[Group, ...] = ()
     met: frozenset[frozenset[str]] = frozenset()  # pairs of participants who shared a group
     help_requests: frozenset[str] = frozenset()  # group ids asking a facilitator for help
+    strategy: Strategy = "balanced"  # how the current grouping was formed
+    role_turns: tuple[RoleTurn, ...] = ()  # counted roles held, for rotating them
+    broadcasts: tuple[BroadcastMessage, ...] = ()  # the latest messages to all groups, oldest first
 
     def group_of(self, participant_id: str) -> Group | None:
         """The group a participant is in while breakouts are open."""
@@ -48,3 +76,14 @@ class Breakouts:
         """Where a participant's contributions go now: their group's id, or the plenary."""
         group = self.group_of(participant_id)
         return group.id if group else PLENARY
+
+    def group(self, group_id: str) -> Group | None:
+        """The group with this id in the current grouping, open or closed."""
+        for group in self.groups:
+            if group.id == group_id:
+                return group
+        return None
+
+    def has_met(self, first: str, second: str) -> bool:
+        """Whether two participants shared a group in any round so far."""
+        return frozenset({first, second}) in self.met

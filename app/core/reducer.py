@@ -12,24 +12,123 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.core import people, runofshow
+from app.core import (
+    board,
+    breakouts,
+    cards,
+    clusters,
+    moderation,
+    people,
+    personal,
+    placement,
+    polls,
+    reflections,
+    roles,
+    runofshow,
+    signals,
+    speedmatching,
+    support,
+    voting,
+    wicked,
+)
 from app.core.actors import Actor
+from app.core.board import NoteCommand, NoteEvent
+from app.core.breakouts import BreakoutsCommand, BreakoutsEvent
+from app.core.cards import CardCommand, CardEvent
+from app.core.clusters import ClusterCommand, ClusterEvent
 from app.core.commands import RunCommand
 from app.core.errors import Rejected, Rejection
 from app.core.events import RunEvent, WorkshopCreated
+from app.core.moderation import ModerationCommand, ModerationEvent
 from app.core.people import PeopleCommand, PeopleEvent
+from app.core.personal import PersonalCommand, PersonalEvent
+from app.core.placement import PlacementCommand, PlacementEvent
+from app.core.polls import PollCommand, PollEvent
+from app.core.reflections import ReflectionCommand, ReflectionEvent
+from app.core.roles import RoleCommand, RoleEvent
+from app.core.signals import SignalCommand, SignalEvent
+from app.core.speedmatching import MatchingCommand, MatchingEvent
 from app.core.state import WorkshopState
+from app.core.support import SupportCommand, SupportEvent
+from app.core.voting import VoteCommand, VoteEvent
+from app.core.wicked import WickedCommand, WickedEvent
 
-Command = RunCommand | PeopleCommand
-Event = RunEvent | PeopleEvent
+Command = (
+    RunCommand
+    | PeopleCommand
+    | PersonalCommand
+    | ReflectionCommand
+    | PollCommand
+    | SignalCommand
+    | NoteCommand
+    | CardCommand
+    | ClusterCommand
+    | ModerationCommand
+    | VoteCommand
+    | WickedCommand
+    | BreakoutsCommand
+    | PlacementCommand
+    | RoleCommand
+    | SupportCommand
+    | MatchingCommand
+)
+Event = (
+    RunEvent
+    | PeopleEvent
+    | PersonalEvent
+    | ReflectionEvent
+    | PollEvent
+    | SignalEvent
+    | NoteEvent
+    | CardEvent
+    | ClusterEvent
+    | ModerationEvent
+    | VoteEvent
+    | WickedEvent
+    | BreakoutsEvent
+    | PlacementEvent
+    | RoleEvent
+    | SupportEvent
+    | MatchingEvent
+)
 
 _DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
     **runofshow.DECIDERS,
     **people.DECIDERS,
+    **personal.DECIDERS,
+    **reflections.DECIDERS,
+    **polls.DECIDERS,
+    **signals.DECIDERS,
+    **board.DECIDERS,
+    **cards.DECIDERS,
+    **clusters.DECIDERS,
+    **moderation.DECIDERS,
+    **voting.DECIDERS,
+    **wicked.DECIDERS,
+    **breakouts.DECIDERS,
+    **placement.DECIDERS,
+    **roles.DECIDERS,
+    **support.DECIDERS,
+    **speedmatching.DECIDERS,
 }
 _EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     **runofshow.EVOLVERS,
     **people.EVOLVERS,
+    **personal.EVOLVERS,
+    **reflections.EVOLVERS,
+    **polls.EVOLVERS,
+    **signals.EVOLVERS,
+    **board.EVOLVERS,
+    **cards.EVOLVERS,
+    **clusters.EVOLVERS,
+    **moderation.EVOLVERS,
+    **voting.EVOLVERS,
+    **wicked.EVOLVERS,
+    **breakouts.EVOLVERS,
+    **placement.EVOLVERS,
+    **roles.EVOLVERS,
+    **support.EVOLVERS,
+    **speedmatching.EVOLVERS,
 }
 
 

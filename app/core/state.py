@@ -12,8 +12,13 @@ from datetime import datetime
 from typing import Literal
 
 from app.core.actors import Actor
+from app.core.boardstate import BoardState
 from app.core.groups import Breakouts
+from app.core.matchingstate import SpeedMatching
+from app.core.personalstate import Personal
 from app.core.plan import PlanStep
+from app.core.pollstate import Polls
+from app.core.signalstate import Signals
 
 Phase = Literal["lobby", "running", "paused", "ended"]
 
@@ -68,6 +73,11 @@ class WorkshopState:
     runs: tuple[StepRun, ...] = ()
     participants: Mapping[str, Participant] = field(default_factory=dict)
     breakouts: Breakouts = field(default_factory=Breakouts)
+    matching: SpeedMatching = field(default_factory=SpeedMatching)  # speed-matching runs
+    board: BoardState = field(default_factory=BoardState)  # notes, clusters, votes
+    personal: Personal = field(default_factory=Personal)  # canvases, reflections
+    polls: Polls = field(default_factory=Polls)
+    signals: Signals = field(default_factory=Signals)  # speaking queues, "I'm done"
 
     @property
     def current_step(self) -> PlanStep | None:
