@@ -5,7 +5,8 @@ The rights every board command checks live in ``boardrights.py``; method cards a
 votes and reveals in ``voting.py``, Wicked Questions in ``wicked.py``.
 
 Only the author edits a note's words; anyone who can reach an item may move or colour it,
-since arranging the board is the group's shared work. Each edit sets its fields by last
+since arranging the board is the group's shared work (in a step that allows the item's
+kind: ``notes``, ``cards`` or ``wicked_questions``). Each edit sets its fields by last
 writer wins per field, so two people moving and recolouring the same note both succeed.
 Deleting leaves a tombstone: the content is cleared, dots on it go back to their voters, and
 later edits are refused at decide time and ignored at evolve time, so nothing resurrects it.
@@ -21,6 +22,7 @@ from typing import Any, Literal
 
 from app.core.actors import Actor
 from app.core.boardrights import (
+    ARRANGING,
     add_item,
     apply_fields,
     board_actor,
@@ -228,8 +230,9 @@ def decide_move(
     state: WorkshopState, command: MoveNote, actor: Actor, now: datetime
 ) -> list[NoteEvent]:
     """Move an item in reach; putting it into or out of a cluster needs ``cluster``."""
-    who = board_actor(state, actor, "notes")
+    who = board_actor(state, actor)
     item = item_for(state, who, command.item_id)
+    require_action(state, who, ARRANGING[item.kind])
     area, position = checked_area(command.area), _checked_position(command.x, command.y)
     if command.cluster_id is not None and command.unclustered:
         raise Rejected("invalid_argument", "give cluster_id or unclustered, not both")
@@ -237,7 +240,11 @@ def decide_move(
         require_action(state, who, "cluster")
     if command.cluster_id is not None:
         cluster = state.board.clusters.get(command.cluster_id)
-        if cluster is None or cluster.deleted or not in_reach(who, cluster.scope, False):
+        if (
+            cluster is None
+            or cluster.deleted
+            or not in_reach(who, cluster.scope, cluster.harvested)
+        ):
             raise Rejected("no_such_cluster", f"no cluster {command.cluster_id!r}")
         if cluster.scope != item.scope and not (cluster.scope == PLENARY and item.harvested):
             raise Rejected(
@@ -262,8 +269,9 @@ def decide_colour(
     state: WorkshopState, command: ColourNote, actor: Actor, now: datetime
 ) -> list[NoteEvent]:
     """Colour an item in reach."""
-    who = board_actor(state, actor, "notes")
+    who = board_actor(state, actor)
     item = item_for(state, who, command.item_id)
+    require_action(state, who, ARRANGING[item.kind])
     colour = _checked_colour(command.colour)
     return [NoteColoured(item_id=item.id, colour=colour, version=state.version + 1, at=now)]
 

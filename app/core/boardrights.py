@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.actors import Actor
-from app.core.boardstate import AuthorKind, Field, Item
+from app.core.boardstate import AuthorKind, Field, Item, ItemKind
 from app.core.errors import Rejected
 from app.core.groups import PLENARY
 from app.core.people import clean_name
@@ -34,6 +34,12 @@ MAX_BOARD_ITEMS = 20_000  # per workshop; the benchmark boards hold up to 5,000
 ID_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_ID_CHARS - 1}}}")
 _KEPT_CONTROLS = frozenset("\n\u200c\u200d")  # newlines; joiners that hold emoji together
 _ATTRIBUTES: Mapping[str, str] = {"cluster": "cluster_id"}  # field name -> Item attribute
+# the action a step must allow for a participant to move or colour an item of each kind
+ARRANGING: Mapping[ItemKind, Action] = {
+    "note": "notes",
+    "card": "cards",
+    "wicked_question": "wicked_questions",
+}
 
 
 @dataclass(frozen=True)

@@ -311,6 +311,8 @@ def test_cards_come_from_the_step_deck(clock):
         "fishbowl",
         "pool",
     )
+    moved = act(placed, MoveNote(item_id="c1", x=5, y=5), P2, clock.now())  # a cards step
+    assert moved.board.items["c1"].position == (5.0, 5.0)
     wrong = replace(card, deck_id="other")
     assert refusal(state, wrong, P1, clock.now()) == "invalid_argument"
     assert act(state, wrong, OWNER, clock.now()).board.items["c1"].deck_id == "other"
