@@ -166,6 +166,7 @@ steer_groups = st.one_of(  # what facilitators do with groups
         [
             OpenBreakouts(),
             OpenBreakouts(strategy="keep"),
+            OpenBreakouts(strategy="keep", keep_roles=True),
             OpenBreakouts(strategy="rotation"),
             OpenBreakouts(strategy="mix", mix_by="organisation"),
             OpenBreakouts(strategy="topics", topics=("Hybrid", "Onboarding"), capacity=2),

@@ -1,4 +1,8 @@
-"""Breakouts: sending the room into groups, moving people, topic rooms, recalling everyone.
+"""Breakouts: sending the room into groups for the current step, and recalling everyone.
+
+Who sits where afterwards (moves, late joiners, topic choices) is in ``placement.py``, roles
+in ``roles.py``, help requests and broadcasts in ``support.py``; the guards below are shared
+by all of them and by ``speedmatching.py``.
 
 Every grouping is computed here from the state and a seed derived from it
 (``"{workshop id}:{version}"``), and the computed groups, ids and roles travel IN the event:
@@ -10,7 +14,8 @@ Strategies of ``OpenBreakouts``:
   for foursomes with ``keep_partners``, whole pairs of the previous grouping;
 - ``mix`` spreads the values of a join attribute (the command's ``mix_by`` or the step's);
 - ``topics`` opens empty rooms, one per topic, that participants choose (``ChooseTopic``);
-- ``keep`` forms the previous groups again (a new round: Troika's next client);
+- ``keep`` forms the previous groups again, as a new round: counted roles rotate (Troika's
+  next client), unless ``keep_roles`` carries them over (groups reopened in mid-case);
 - ``rotation`` opens the next round of the speed-matching schedule (``speedmatching.py``).
 
 ``alone``, ``all`` and ``rounds`` steps form no groups of their own (``step_has_no_groups``):
@@ -31,6 +36,7 @@ from app.core.errors import Rejected
 from app.core.grouping import (
     Groups,
     assign_roles,
+    carry_roles,
     form_groups,
     join_partners,
     keep_groups,
@@ -54,6 +60,7 @@ class OpenBreakouts:
     mix_by: str | None = None  # "mix": the join attribute to spread; default: the step's
     topics: tuple[str, ...] = ()  # "topics": one room per topic
     capacity: int | None = None  # "topics": most people per room; None: no limit
+    keep_roles: bool = False  # "keep": the same roles again (reopened mid-case), no rotation
     type: Literal["breakouts.open"] = "breakouts.open"
 
 
@@ -73,6 +80,7 @@ class BreakoutsOpened:
     strategy: Strategy
     groups: tuple[Group, ...]
     at: datetime
+    roles_kept: bool = False  # the roles are the earlier ones: no new turns in the rotation
     type: Literal["breakouts.opened"] = "breakouts.opened"
 
 
@@ -233,22 +241,27 @@ def decide_open(
         return [_opened(state, round_, "topics", _kept_rooms(state, round_), now)]
     if command.topics or command.capacity is not None:
         raise Rejected("invalid_argument", "topics and capacity are only for strategy 'topics'")
+    if command.keep_roles and command.strategy != "keep":
+        raise Rejected("invalid_argument", "keep_roles is only for strategy 'keep'")
     members = [group for group in _members(state, command, step) if group]
     if not members:
         raise Rejected("invalid_argument", "there is nobody to put into groups")
     turns = [turn for turn in state.breakouts.role_turns if turn.structure_id == step.structure_id]
     preferred = state.matching.mentors if command.strategy == "rotation" else frozenset()
+    held = {pid: role for group in state.breakouts.groups for pid, role in group.roles.items()}
+
+    def roles_for(n: int, members: tuple[str, ...]) -> dict[str, str]:
+        if command.keep_roles:
+            return carry_roles(members, held, step.roles)
+        seed = f"{seed_of(state)}:roles:{n}"
+        return assign_roles(members, step.roles, turns, seed=seed, preferred=preferred)
+
     groups = tuple(
-        Group(
-            id=f"r{round_}-g{n}",
-            members=group,
-            roles=assign_roles(
-                group, step.roles, turns, seed=f"{seed_of(state)}:roles:{n}", preferred=preferred
-            ),
-        )
+        Group(id=f"r{round_}-g{n}", members=group, roles=roles_for(n, group))
         for n, group in enumerate(members, start=1)
     )
-    return [_opened(state, round_, command.strategy, groups, now)]
+    opened = _opened(state, round_, command.strategy, groups, now)
+    return [replace(opened, roles_kept=command.keep_roles)]
 
 
 def decide_close(
@@ -284,7 +297,8 @@ def evolve_opened(state: WorkshopState, event: BreakoutsOpened) -> WorkshopState
     turns: list[RoleTurn] = []
     for group in event.groups:
         met |= _pairs(group.members)
-        turns += counted_turns(state.plan[event.step_index], event.round, group)
+        if not event.roles_kept:
+            turns += counted_turns(state.plan[event.step_index], event.round, group)
     breakouts = replace(
         state.breakouts,
         open=True,

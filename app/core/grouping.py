@@ -258,6 +258,27 @@ def smallest_with_room(groups: Sequence[Group]) -> Group | None:
     return min(open_groups, key=lambda g: len(g.members), default=None)
 
 
+def carry_roles(
+    members: Sequence[str], held: Mapping[str, str], specs: Sequence[RoleSpec]
+) -> dict[str, str]:
+    """The roles members held before, again; extras and newcomers take the role without count."""
+    counts = {spec.id: spec.count for spec in specs}
+    filler = next((spec.id for spec in specs if spec.count is None), None)
+    taken: Counter[str] = Counter()
+    roles: dict[str, str] = {}
+    for person in members:
+        role = held.get(person)
+        if role is not None and role in counts:
+            limit = counts[role]
+            if limit is None or taken[role] < limit:
+                roles[person] = role
+                taken[role] += 1
+                continue
+        if filler is not None:
+            roles[person] = filler
+    return roles
+
+
 def assign_roles(
     members: Sequence[str],
     specs: Sequence[RoleSpec],

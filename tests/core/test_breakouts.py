@@ -213,6 +213,20 @@ def test_a_facilitator_reassigns_a_role_by_swapping():
     assert refusal(closed, again, OWNER, NOW) == "breakouts_closed"
 
 
+def test_reopening_mid_case_can_keep_the_roles():
+    """Closing and reopening with keep_roles keeps the case giver and adds no rotation turn."""
+    state = act(running_workshop(case_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
+    roles = dict(state.breakouts.groups[0].roles)
+    turns = state.breakouts.role_turns
+    state = act(state, CloseBreakouts(), OWNER, NOW)
+    state = act(state, OpenBreakouts(strategy="keep", keep_roles=True), OWNER, NOW)
+    assert state.breakouts.groups[0].roles == roles
+    assert state.breakouts.role_turns == turns
+    state = act(state, OpenBreakouts(strategy="keep"), OWNER, NOW)
+    assert state.breakouts.groups[0].roles != roles  # a new case: the roles rotate
+    assert refusal(state, OpenBreakouts(keep_roles=True), OWNER, NOW) == "invalid_argument"
+
+
 def test_facilitators_move_people_between_and_into_new_groups():
     """A move takes the role without a count; a new group gets the next id of the round."""
     state = act(running_workshop(troika_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
