@@ -31,6 +31,7 @@ from app.core.boardrights import (
     in_reach,
     item_for,
     live_item,
+    new_item,
     new_item_id,
     require_action,
     step_flags,
@@ -38,7 +39,7 @@ from app.core.boardrights import (
     with_board,
     with_item,
 )
-from app.core.boardstate import AuthorKind, BoardState, Dot, Field, Item, VoteRound
+from app.core.boardstate import AuthorKind, BoardState, Dot, Field, VoteRound
 from app.core.errors import Rejected
 from app.core.groups import PLENARY
 from app.core.state import WorkshopState
@@ -300,21 +301,7 @@ DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]]
 
 def evolve_posted(state: WorkshopState, event: NotePosted) -> WorkshopState:
     """One more note."""
-    item = Item(
-        id=event.item_id,
-        kind="note",
-        author=event.author,
-        author_kind=event.author_kind,
-        scope=event.scope,
-        step_index=event.step_index,
-        created_at=event.at,
-        updated_at=event.at,
-        text=event.text,
-        area=event.area,
-        colour=event.colour,
-        revealed=not event.private,
-        anonymous=event.anonymous,
-    )
+    item = new_item(event, "note", text=event.text, colour=event.colour)
     return add_item(state, item)
 
 

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from app.core.actors import Actor
 from app.core.boardstate import AuthorKind, Field, Item, ItemKind
@@ -217,6 +217,47 @@ def live_item(state: WorkshopState, item_id: str) -> Item | None:
     """The item an edit event applies to; None for a tombstone, which nothing changes."""
     item = state.board.items.get(item_id)
     return None if item is None or item.deleted else item
+
+
+class ItemCreated(Protocol):
+    """The fields every event that creates a board item carries."""
+
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def author_kind(self) -> AuthorKind: ...
+    @property
+    def scope(self) -> str: ...
+    @property
+    def step_index(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def area(self) -> str | None: ...
+    @property
+    def private(self) -> bool: ...
+    @property
+    def anonymous(self) -> bool: ...
+
+
+def new_item(event: ItemCreated, kind: ItemKind, **fields: Any) -> Item:
+    """The item a creating event describes, with the fields of its own kind."""
+    return Item(
+        id=event.item_id,
+        kind=kind,
+        author=event.author,
+        author_kind=event.author_kind,
+        scope=event.scope,
+        step_index=event.step_index,
+        created_at=event.at,
+        updated_at=event.at,
+        area=event.area,
+        revealed=not event.private,
+        anonymous=event.anonymous,
+        **fields,
+    )
 
 
 def add_item(state: WorkshopState, item: Item) -> WorkshopState:

@@ -20,11 +20,12 @@ from app.core.boardrights import (
     board_actor,
     check_id,
     checked_area,
+    new_item,
     new_item_id,
     step_flags,
     target_scope,
 )
-from app.core.boardstate import AuthorKind, Item
+from app.core.boardstate import AuthorKind
 from app.core.errors import Rejected
 from app.core.state import WorkshopState
 
@@ -95,21 +96,7 @@ def decide_place_card(
 
 def evolve_card_placed(state: WorkshopState, event: CardPlaced) -> WorkshopState:
     """One more card."""
-    item = Item(
-        id=event.item_id,
-        kind="card",
-        author=event.author,
-        author_kind=event.author_kind,
-        scope=event.scope,
-        step_index=event.step_index,
-        created_at=event.at,
-        updated_at=event.at,
-        area=event.area,
-        deck_id=event.deck_id,
-        card_id=event.card_id,
-        revealed=not event.private,
-        anonymous=event.anonymous,
-    )
+    item = new_item(event, "card", deck_id=event.deck_id, card_id=event.card_id)
     return add_item(state, item)
 
 

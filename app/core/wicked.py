@@ -26,6 +26,7 @@ from app.core.boardrights import (
     checked_text,
     item_for,
     live_item,
+    new_item,
     new_item_id,
     step_flags,
     target_scope,
@@ -231,21 +232,7 @@ def ranked_questions(state: WorkshopState, scope: str) -> list[tuple[Item, int]]
 
 def evolve_proposed(state: WorkshopState, event: WickedQuestionProposed) -> WorkshopState:
     """One more question."""
-    item = Item(
-        id=event.item_id,
-        kind="wicked_question",
-        author=event.author,
-        author_kind=event.author_kind,
-        scope=event.scope,
-        step_index=event.step_index,
-        created_at=event.at,
-        updated_at=event.at,
-        area=event.area,
-        pole_a=event.pole_a,
-        pole_b=event.pole_b,
-        revealed=not event.private,
-        anonymous=event.anonymous,
-    )
+    item = new_item(event, "wicked_question", pole_a=event.pole_a, pole_b=event.pole_b)
     return add_item(state, item)
 
 
