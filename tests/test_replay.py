@@ -284,6 +284,33 @@ def test_replaying_the_stored_log_reproduces_the_live_state(store, steps, polici
     assert store.load_state(state.id) == state
 
 
+def _replay_script(store, plan, script, *, step_s: float, snapshot_at: int, leave_hook=False):
+    """Run a script live into the store; both folds of the stored log must equal the live state."""
+    now = START
+    created = create_workshop(
+        workshop_id=uuid.uuid4().hex, title="Replay", owner=OWNER.id, plan=plan, now=now
+    )
+    store.save_workshop(created, now)
+    state = fold([created])
+    for index, (command, actor) in enumerate(script):
+        now += timedelta(seconds=step_s)
+        result = decide(state, command, actor, now)
+        if isinstance(result, Rejection):
+            continue
+        if leave_hook and isinstance(
+            command, NextStep | PreviousStep
+        ):  # the run of show will call this
+            result = [*on_step_leave(state, now), *result]
+        store.append_events(state.id, state.version, result, now)
+        for event in result:
+            state = evolve(state, event)
+        if index == snapshot_at:
+            store.save_snapshot(state, now)
+    assert store.load_state(state.id, use_snapshot=False) == state
+    assert store.load_state(state.id) == state
+    return state
+
+
 def test_a_second_writer_for_the_same_sequence_fails(store):
     """The (workshop, seq) key refuses a forked log instead of silently merging it."""
     created = create_workshop(
@@ -377,25 +404,9 @@ ROOM_MOVES = st.builds(JumpToStep, index=st.integers(0, 3)) | st.sampled_from(
 @example(steps=EVERY_PERSONAL_EVENT, snapshot_at=12)
 def test_replaying_personal_work_reproduces_the_live_state(store, steps, snapshot_at):
     """With two participants in a running room, personal work replays exactly from the log."""
-    now = START
-    created = create_workshop(
-        workshop_id=uuid.uuid4().hex, title="Replay", owner=OWNER.id, plan=PERSONAL_PLAN, now=now
-    )
-    store.save_workshop(created, now)
-    state = fold([created])
     admit = [(AdmitParticipant(participant_id=p, name=p), SYSTEM) for p in ("p-1", "p-2")]
-    for index, (command, actor) in enumerate([*admit, (StartWorkshop(), OWNER), *steps]):
-        now += timedelta(seconds=20)
-        result = decide(state, command, actor, now)
-        if isinstance(result, Rejection):
-            continue
-        store.append_events(state.id, state.version, result, now)
-        for event in result:
-            state = evolve(state, event)
-        if index == snapshot_at:
-            store.save_snapshot(state, now)
-    assert store.load_state(state.id, use_snapshot=False) == state
-    assert store.load_state(state.id) == state
+    script = [*admit, (StartWorkshop(), OWNER), *steps]
+    _replay_script(store, PERSONAL_PLAN, script, step_s=20, snapshot_at=snapshot_at)
 
 
 BOARD_PLAN = (
@@ -445,12 +456,6 @@ board_script = st.lists(
 @example(steps=EVERY_BOARD_EVENT, snapshot_at=12)
 def test_replaying_a_board_log_reproduces_the_live_board(store, steps, snapshot_at):
     """Board commands with private, anonymous and voting steps replay exactly from the log."""
-    now = START
-    created = create_workshop(
-        workshop_id=uuid.uuid4().hex, title="Board", owner=OWNER.id, plan=BOARD_PLAN, now=now
-    )
-    store.save_workshop(created, now)
-    state = fold([created])
     setup: list[tuple[Any, Actor]] = [
         *[(AdmitParticipant(participant_id=p, name=p), SYSTEM) for p in ("p-1", "p-2")],
         (StartWorkshop(), OWNER),
@@ -458,20 +463,7 @@ def test_replaying_a_board_log_reproduces_the_live_board(store, steps, snapshot_
         (ProposeWickedQuestion(item_id="q1", pole_a="a", pole_b="b"), PARTICIPANT),
     ]
     script = [*setup, *steps]
-    for index, (command, actor) in enumerate(script):
-        now += timedelta(seconds=7)
-        result = decide(state, command, actor, now)
-        if isinstance(result, Rejection):
-            continue
-        if isinstance(command, NextStep | PreviousStep):  # the run of show will call this
-            result = [*on_step_leave(state, now), *result]
-        store.append_events(state.id, state.version, result, now)
-        for event in result:
-            state = evolve(state, event)
-        if index == snapshot_at:
-            store.save_snapshot(state, now)
-    assert store.load_state(state.id, use_snapshot=False) == state
-    assert store.load_state(state.id) == state
+    _replay_script(store, BOARD_PLAN, script, step_s=7, snapshot_at=snapshot_at, leave_hook=True)
 
 
 TEXT = Text(de="x", en="x")
@@ -545,12 +537,6 @@ EVERY_BREAKOUT_EVENT: list[tuple[Any, Actor]] = [  # each event type of groups a
 @example(steps=EVERY_BREAKOUT_EVENT, snapshot_at=20)
 def test_replaying_breakouts_reproduces_the_live_groups(store, steps, snapshot_at):
     """Groupings, roles, moves, topic rooms and speed matching replay exactly from the log."""
-    now = START
-    created = create_workshop(
-        workshop_id=uuid.uuid4().hex, title="Groups", owner=OWNER.id, plan=BREAKOUT_PLAN, now=now
-    )
-    store.save_workshop(created, now)
-    state = fold([created])
     setup: list[tuple[Any, Actor]] = [
         (
             AdmitParticipant(
@@ -560,15 +546,5 @@ def test_replaying_breakouts_reproduces_the_live_groups(store, steps, snapshot_a
         )
         for i in range(1, 6)
     ]
-    for index, (command, actor) in enumerate([*setup, (StartWorkshop(), OWNER), *steps]):
-        now += timedelta(seconds=11)
-        result = decide(state, command, actor, now)
-        if isinstance(result, Rejection):
-            continue
-        store.append_events(state.id, state.version, result, now)
-        for event in result:
-            state = evolve(state, event)
-        if index == snapshot_at:
-            store.save_snapshot(state, now)
-    assert store.load_state(state.id, use_snapshot=False) == state
-    assert store.load_state(state.id) == state
+    script = [*setup, (StartWorkshop(), OWNER), *steps]
+    _replay_script(store, BREAKOUT_PLAN, script, step_s=11, snapshot_at=snapshot_at)
