@@ -44,12 +44,31 @@ def test_unknown_workshop_is_a_404(live_server: LiveServer):
 
 
 def test_start_page_lists_the_demo_and_escapes_titles(live_server: LiveServer):
-    """The start page shows the workshop and the library as HTML."""
+    """The start page shows the workshops and the library, with user text escaped."""
+    from app.core.runofshow import create_workshop
+    from app.store import Store
+    from tests.factories import plan
+
+    hostile = '<script>alert("x")</script> & <b>bold</b>'
+    store = Store(live_server.settings.database_url)
+    created = create_workshop(
+        workshop_id="hostile",
+        title=hostile,
+        owner="a@example.org",
+        plan=plan(5),
+        now=live_server.clock.now(),
+    )
+    store.save_workshop(created, live_server.clock.now())
+    store.close()
     page = httpx.get(f"{live_server.url}/")
     assert page.status_code == 200
     assert "Wicked Questions" in page.text
-    workshop_id = httpx.get(f"{live_server.url}/api/workshops").json()[0]["id"]
-    assert httpx.get(f"{live_server.url}/workshops/{workshop_id}").status_code == 200
+    assert "<script>alert" not in page.text and "<b>bold" not in page.text
+    assert (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page.text
+    )
+    detail = httpx.get(f"{live_server.url}/workshops/hostile")
+    assert detail.status_code == 200 and "<script>alert" not in detail.text
 
 
 def test_login_sets_a_session_cookie_and_logout_revokes_it(live_server: LiveServer):
