@@ -241,8 +241,11 @@ class Runner:
                     max(self.clock.real_seconds(remaining), MIN_SCHEDULER_SLEEP_S),
                     MAX_SCHEDULER_SLEEP_S,
                 )
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                # cancellation that races with the wake-up, and stop() would hang.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                    async with asyncio.timeout(delay):
+                        await self._wake.wait()
                 continue
             try:
                 await self.expire_due()
