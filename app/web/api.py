@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import text
 
 from app import __version__
+from app.live.hub import Hub
 from app.web.schemas import (
     Health,
     LibraryEntry,
@@ -49,14 +50,16 @@ async def list_library(request: Request) -> list[LibraryEntry]:
 @router.get("/api/workshops", tags=["workshops"])
 async def list_workshops(request: Request) -> list[WorkshopSummary]:
     """Every workshop, oldest first."""
-    return [summarise(state) for state in await _service(request).all()]
+    hub: Hub = request.app.state.hub
+    return [summarise(state) for state in await hub.all()]
 
 
 @router.get("/api/workshops/{workshop_id}", tags=["workshops"])
 async def get_workshop(workshop_id: str, request: Request) -> WorkshopOut:
     """One workshop with its live plan: planned, actual and projected times of every step."""
     service = _service(request)
-    state = await service.get(workshop_id)
+    hub: Hub = request.app.state.hub
+    state = await hub.get(workshop_id)
     if state is None:
         raise HTTPException(status_code=404, detail=f"no workshop {workshop_id!r}")
     return describe(state, service.clock.now())

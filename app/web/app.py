@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.clock import Clock, SystemClock
+from app.live.hub import Hub
 from app.settings import Settings
 from app.structures import SHIPPED_ROOT, load_library
 from app.web.api import router as api_router
@@ -33,10 +34,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         service = WorkshopService.open(settings.database_url, library, clock)
         if settings.demo:
             await service.ensure_demo(settings.demo_owner)
+        hub = Hub(service)
+        await hub.start()
         app.state.service = service
+        app.state.hub = hub
         try:
             yield
         finally:
+            await hub.stop()
             service.close()
 
     app = FastAPI(

@@ -21,7 +21,8 @@ router = APIRouter(include_in_schema=False)
 async def index(request: Request) -> HTMLResponse:
     """The start page: workshops on this server and the structures library."""
     service: WorkshopService = request.app.state.service
-    workshops = [describe(state, service.clock.now()) for state in await service.all()]
+    states = await request.app.state.hub.all()
+    workshops = [describe(state, service.clock.now()) for state in states]
     return templates.TemplateResponse(
         request,
         "index.html",
@@ -33,7 +34,7 @@ async def index(request: Request) -> HTMLResponse:
 async def workshop_page(workshop_id: str, request: Request) -> HTMLResponse:
     """A workshop's agenda with planned and projected times."""
     service: WorkshopService = request.app.state.service
-    state = await service.get(workshop_id)
+    state = await request.app.state.hub.get(workshop_id)
     if state is None:
         raise HTTPException(status_code=404, detail="no such workshop")
     return templates.TemplateResponse(
