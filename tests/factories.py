@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from app.core.actors import SYSTEM, Actor
+from app.core.agreement import DEFAULT_AGREEMENT, agreement_fingerprint
 from app.core.commands import StartWorkshop
 from app.core.errors import Rejection
 from app.core.groups import Breakouts, Group
@@ -28,6 +29,19 @@ from app.core.state import WorkshopState
 OWNER = Actor("user", "owner@example.org")
 STRANGER = Actor("user", "someone-else@example.org")
 PARTICIPANT = Actor("participant", "p-1")
+AGREED = agreement_fingerprint(DEFAULT_AGREEMENT)  # what the join form sends by default
+
+
+def admit(
+    participant_id: str, name: str | None = None, agreement: str = AGREED, **attributes: str
+) -> AdmitParticipant:
+    """An admission of someone who accepted the default working agreement (name = id)."""
+    return AdmitParticipant(
+        participant_id=participant_id,
+        name=participant_id if name is None else name,
+        attributes=attributes,
+        agreement=agreement,
+    )
 
 
 def step(
@@ -89,9 +103,7 @@ def running_workshop(
 ) -> WorkshopState:
     """A workshop in its first step with the given participants admitted (names = ids)."""
     state = workshop(steps, now)
-    commands: list[tuple[Any, Actor]] = [
-        (AdmitParticipant(participant_id=pid, name=pid), SYSTEM) for pid in participant_ids
-    ]
+    commands: list[tuple[Any, Actor]] = [(admit(pid), SYSTEM) for pid in participant_ids]
     for command, actor in [*commands, (StartWorkshop(), OWNER)]:
         events = decide(state, command, actor, now)
         assert isinstance(events, list), events

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from app.codec import decode_event, decode_state, encode_state
 from app.core.actors import SYSTEM, Actor
 from app.core.board import ColourNote, DeleteNote, EditNote, MoveNote, PostNote
 from app.core.breakouts import CloseBreakouts, OpenBreakouts
@@ -41,11 +43,13 @@ from app.core.personal import (
 from app.core.personalstate import AUDIENCES, QUESTIONS
 from app.core.placement import ChooseTopic, FillTopicRooms, MoveParticipant, PlaceLateJoiner
 from app.core.plan import Action, GroupConfig, RoleSpec, Text
+from app.core.planedit import InsertSteps, MoveStep, RemoveStep, RetimeStep
 from app.core.polls import AnswerPoll, ClosePoll, OpenPoll, RevealPoll
 from app.core.reducer import decide, evolve, fold
 from app.core.reflections import ShareReflection, SubmitReflection
 from app.core.roles import AssignRole
 from app.core.runofshow import create_workshop
+from app.core.setup import ConfigureWorkshop, LockJoining, UnlockJoining, agreement_fingerprint
 from app.core.signals import (
     CallNext,
     ClearQueue,
@@ -57,10 +61,19 @@ from app.core.signals import (
 from app.core.speedmatching import FormMatches, PlanSpeedMatching, RateMatch, SwitchPartner
 from app.core.support import AskForHelp, Broadcast, HandleHelp
 from app.core.timer import due
-from app.core.voting import CastVote, RetractVote, RevealVotes, on_step_leave
+from app.core.voting import CastVote, RetractVote, RevealVotes
 from app.core.wicked import AnswerWickedQuestion, ProposeWickedQuestion, RefineWickedQuestion
 from app.store import SequenceConflict, Store
-from tests.factories import OWNER, PARTICIPANT, board_step, plan, plan_allowing, step_allowing
+from tests.factories import (
+    AGREED,
+    OWNER,
+    PARTICIPANT,
+    admit,
+    board_step,
+    plan,
+    plan_allowing,
+    step_allowing,
+)
 
 START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 REPLAY_ACTIONS: tuple[Action, ...] = (
@@ -105,7 +118,7 @@ chair_commands = st.one_of(  # what a facilitator (or a moderator) does with pol
     ),
     st.builds(RevealPoll, poll_id=st.sampled_from(["q1", "q2"])),
     st.builds(ClosePoll, poll_id=st.sampled_from(["q1", "q2"])),
-    st.builds(CallNext, scope=st.just("plenary")),
+    st.builds(CallNext, scope=st.just("plenary"), participant_id=st.sampled_from(["p-1", "p-2"])),
     st.builds(ClearQueue, scope=st.just("plenary")),
 )
 personal_commands = own_commands | chair_commands
@@ -203,6 +216,31 @@ join_groups = st.one_of(  # what participants (and the server) do in groups
     st.builds(PlaceLateJoiner, participant_id=participant_ids | st.just("p-6")),
 )
 breakout_commands = steer_groups | join_groups
+
+# workshop settings and plan edits (app/core/setup, planedit)
+OTHER_AGREEMENT = Text(de="Wir duzen uns.", en="We use first names.")
+NEW_STEPS = (
+    (step_allowing("new/write", "notes", "hand"),),
+    (
+        replace(step_allowing("new/pairs", "notes"), group=GroupConfig(kind="pairs")),
+        replace(step_allowing("new/four", "notes"), group=GroupConfig(kind="foursomes")),
+    ),
+)
+setup_commands = st.one_of(
+    st.builds(
+        ConfigureWorkshop,
+        title=st.none() | st.sampled_from(["Kick-off", " ", "x" * 130]),
+        join_attributes=st.none() | st.sampled_from([(), ("organisation",), ("salary",)]),
+        agreement=st.none() | st.just(OTHER_AGREEMENT),
+        video_url=st.none()
+        | st.sampled_from(["", "https://meet.example.org/{workshop}-{group}", "javascript:x"]),
+    ),
+    st.sampled_from([LockJoining(), UnlockJoining()]),
+    st.builds(InsertSteps, index=st.integers(-1, 7), steps=st.sampled_from(NEW_STEPS)),
+    st.builds(RemoveStep, index=st.integers(-1, 7)),
+    st.builds(MoveStep, from_index=st.integers(-1, 7), to_index=st.integers(-1, 7)),
+    st.builds(RetimeStep, index=st.integers(-1, 7), minutes=st.sampled_from([0, 0.5, 3, 241])),
+)
 commands = st.one_of(
     st.just(StartWorkshop()),
     st.just(PauseWorkshop()),
@@ -218,12 +256,14 @@ commands = st.one_of(
         participant_id=st.sampled_from(["p-1", "p-2", "p-3"]),
         name=st.text(max_size=12),
         attributes=st.fixed_dictionaries({}, optional={"organisation": st.text(max_size=8)}),
+        agreement=st.sampled_from([AGREED, AGREED, "", agreement_fingerprint(OTHER_AGREEMENT)]),
     ),
     st.builds(RemoveParticipant, participant_id=st.sampled_from(["p-1", "p-2"])),
     st.builds(InviteFacilitator, user_id=st.sampled_from(["co@example.org", OWNER.id])),
     personal_commands,
     board_commands,
     breakout_commands,
+    setup_commands,
 )
 script = st.lists(
     st.tuples(
@@ -284,7 +324,7 @@ def test_replaying_the_stored_log_reproduces_the_live_state(store, steps, polici
     assert store.load_state(state.id) == state
 
 
-def _replay_script(store, plan, script, *, step_s: float, snapshot_at: int, leave_hook=False):
+def _replay_script(store, plan, script, *, step_s: float, snapshot_at: int):
     """Run a script live into the store; both folds of the stored log must equal the live state."""
     now = START
     created = create_workshop(
@@ -297,10 +337,6 @@ def _replay_script(store, plan, script, *, step_s: float, snapshot_at: int, leav
         result = decide(state, command, actor, now)
         if isinstance(result, Rejection):
             continue
-        if leave_hook and isinstance(
-            command, NextStep | PreviousStep
-        ):  # the run of show will call this
-            result = [*on_step_leave(state, now), *result]
         store.append_events(state.id, state.version, result, now)
         for event in result:
             state = evolve(state, event)
@@ -375,7 +411,7 @@ EVERY_PERSONAL_EVENT = [  # a script that produces each event type of personal w
     (RaiseHand(), P2),
     (LowerHand(), P2),
     (RaiseHand(), P2),
-    (CallNext(scope="plenary"), OWNER),
+    (CallNext(scope="plenary", participant_id="p-1"), OWNER),
     (ClearQueue(scope="plenary"), OWNER),
     (SignalDone(), PARTICIPANT),
     (SignalDone(), P2),
@@ -404,8 +440,8 @@ ROOM_MOVES = st.builds(JumpToStep, index=st.integers(0, 3)) | st.sampled_from(
 @example(steps=EVERY_PERSONAL_EVENT, snapshot_at=12)
 def test_replaying_personal_work_reproduces_the_live_state(store, steps, snapshot_at):
     """With two participants in a running room, personal work replays exactly from the log."""
-    admit = [(AdmitParticipant(participant_id=p, name=p), SYSTEM) for p in ("p-1", "p-2")]
-    script = [*admit, (StartWorkshop(), OWNER), *steps]
+    admitted = [(admit(p), SYSTEM) for p in ("p-1", "p-2")]
+    script = [*admitted, (StartWorkshop(), OWNER), *steps]
     _replay_script(store, PERSONAL_PLAN, script, step_s=20, snapshot_at=snapshot_at)
 
 
@@ -457,13 +493,13 @@ board_script = st.lists(
 def test_replaying_a_board_log_reproduces_the_live_board(store, steps, snapshot_at):
     """Board commands with private, anonymous and voting steps replay exactly from the log."""
     setup: list[tuple[Any, Actor]] = [
-        *[(AdmitParticipant(participant_id=p, name=p), SYSTEM) for p in ("p-1", "p-2")],
+        *[(admit(p), SYSTEM) for p in ("p-1", "p-2")],
         (StartWorkshop(), OWNER),
         (PostNote(item_id="n1", text="seed"), OWNER),
         (ProposeWickedQuestion(item_id="q1", pole_a="a", pole_b="b"), PARTICIPANT),
     ]
     script = [*setup, *steps]
-    _replay_script(store, BOARD_PLAN, script, step_s=7, snapshot_at=snapshot_at, leave_hook=True)
+    _replay_script(store, BOARD_PLAN, script, step_s=7, snapshot_at=snapshot_at)
 
 
 TEXT = Text(de="x", en="x")
@@ -494,28 +530,30 @@ breakout_script = st.lists(
             | st.builds(RemoveParticipant, participant_id=participant_ids),
             st.just(OWNER),
         ),
-        st.tuples(st.just(AdmitParticipant(participant_id="p-6", name="Late")), st.just(SYSTEM)),
+        st.tuples(st.just(admit("p-6", "Late")), st.just(SYSTEM)),
         st.tuples(breakout_commands, st.sampled_from([OWNER, SYSTEM, *PARTICIPANTS])),
+        st.tuples(setup_commands, st.just(OWNER)),
     ),
     max_size=40,
 )
 
 
 EVERY_BREAKOUT_EVENT: list[tuple[Any, Actor]] = [  # each event type of groups at least once
-    (OpenBreakouts(), OWNER),
+    # the start opened the pairs of step 0 (round 1)
     *((AskForHelp(), p) for p in PARTICIPANTS),
     *((HandleHelp(group_id=g), OWNER) for g in ("r1-g1", "r1-g2")),
     (Broadcast(text="Five minutes"), OWNER),
-    (JumpToStep(index=1), OWNER),
-    (OpenBreakouts(), OWNER),
-    (JumpToStep(index=2), OWNER),
-    (OpenBreakouts(), OWNER),
+    (JumpToStep(index=1), OWNER),  # foursomes of whole pairs (round 2)
+    (JumpToStep(index=2), OWNER),  # trios with a client each (round 3)
     *((AssignRole(participant_id=f"p-{i}", role="client"), OWNER) for i in (1, 2)),
     (MoveParticipant(participant_id="p-3"), OWNER),
-    (AdmitParticipant(participant_id="p-6", name="Late"), SYSTEM),
-    (PlaceLateJoiner(participant_id="p-6"), SYSTEM),
+    (admit("p-6", "Late"), SYSTEM),  # seated at once
+    (RemoveParticipant(participant_id="p-2"), OWNER),  # the client's role is handed on
+    (admit("p-2", "Back"), SYSTEM),
     (OpenBreakouts(strategy="topics", topics=("Hybrid", "Onboarding"), capacity=3), OWNER),
     (ChooseTopic(group_id="r4-g1"), PARTICIPANTS[0]),
+    (admit("p-7", "Later"), SYSTEM),  # topic rooms are chosen: the server places them
+    (PlaceLateJoiner(participant_id="p-7"), SYSTEM),
     (FillTopicRooms(), OWNER),
     (CloseBreakouts(), OWNER),
     (JumpToStep(index=0), OWNER),
@@ -529,6 +567,15 @@ EVERY_BREAKOUT_EVENT: list[tuple[Any, Actor]] = [  # each event type of groups a
     ),
     (FormMatches(), OWNER),
     *((SwitchPartner(participant_id=f"p-{i}"), OWNER) for i in range(1, 7)),
+    (InsertSteps(index=5, steps=NEW_STEPS[1]), OWNER),
+    (RetimeStep(index=5, minutes=3), OWNER),
+    (MoveStep(from_index=5, to_index=6), OWNER),
+    (RemoveStep(index=5), OWNER),
+    (ConfigureWorkshop(title="Again", video_url="https://v.example.org/{group}"), OWNER),
+    (LockJoining(), OWNER),
+    (UnlockJoining(), OWNER),
+    (OpenPoll(poll_id="q1", question="Mood?"), OWNER),
+    (EndWorkshop(), OWNER),  # recalls everyone and closes the poll
 ]
 
 
@@ -538,13 +585,31 @@ EVERY_BREAKOUT_EVENT: list[tuple[Any, Actor]] = [  # each event type of groups a
 def test_replaying_breakouts_reproduces_the_live_groups(store, steps, snapshot_at):
     """Groupings, roles, moves, topic rooms and speed matching replay exactly from the log."""
     setup: list[tuple[Any, Actor]] = [
-        (
-            AdmitParticipant(
-                participant_id=f"p-{i}", name=f"P{i}", attributes={"organisation": "AB"[i % 2]}
-            ),
-            SYSTEM,
-        )
-        for i in range(1, 6)
+        (admit(f"p-{i}", f"P{i}", organisation="AB"[i % 2]), SYSTEM) for i in range(1, 6)
     ]
     script = [*setup, (StartWorkshop(), OWNER), *steps]
     _replay_script(store, BREAKOUT_PLAN, script, step_s=11, snapshot_at=snapshot_at)
+
+
+def test_an_older_log_without_the_new_fields_still_folds():
+    """Events and snapshots from before agreements, locks and settings decode with defaults."""
+    created = create_workshop(
+        workshop_id="old", title="Old", owner=OWNER.id, plan=plan(5), now=START
+    )
+    joined = decode_event(
+        '{"type": "participant.joined", "participant_id": "p-1", "name": "Ada",'
+        ' "attributes": {}, "at": "2026-11-25T09:00:00Z"}'
+    )
+    state = fold([created, joined])
+    assert state.participants["p-1"].agreement == ""
+    assert (state.locked, state.join_attributes, state.agreement, state.video_url) == (
+        False,
+        (),
+        None,
+        None,
+    )
+    snapshot = json.loads(encode_state(state))
+    for name in ("locked", "join_attributes", "agreement", "video_url"):
+        del snapshot[name]
+    del snapshot["participants"]["p-1"]["agreement"]
+    assert decode_state(json.dumps(snapshot)) == state

@@ -14,7 +14,7 @@ from app.core.people import AdmitParticipant
 from app.core.reducer import decide, evolve, fold
 from app.core.runofshow import create_workshop
 from app.store import SequenceConflict, Store
-from tests.factories import OWNER, plan
+from tests.factories import AGREED, OWNER, plan
 
 pytestmark = pytest.mark.services
 
@@ -31,7 +31,7 @@ def test_event_log_round_trips_on_postgresql(postgres_url: str):
     state = fold([created])
     script = [
         (StartWorkshop(), OWNER),
-        (AdmitParticipant(participant_id="p-1", name="Zoë \x00 Ünal"), SYSTEM),
+        (AdmitParticipant(participant_id="p-1", name="Zoë \x00 Ünal", agreement=AGREED), SYSTEM),
         (ExtendStep(seconds=120), OWNER),
         (NextStep(), OWNER),
     ]

@@ -1,6 +1,8 @@
 """Breakouts: sending the room into groups for the current step, and recalling everyone.
 
-Who sits where afterwards (moves, late joiners, topic choices) is in ``placement.py``, roles
+The run of show opens and closes groups by itself as the plan says when the step changes
+(``transitions.py``); the commands here are the facilitator's hand on top of that. Who sits
+where afterwards (moves, late joiners, topic choices) is in ``placement.py``, roles
 in ``roles.py``, help requests and broadcasts in ``support.py``; the guards below are shared
 by all of them and by ``speedmatching.py``.
 
@@ -81,6 +83,7 @@ class BreakoutsOpened:
     groups: tuple[Group, ...]
     at: datetime
     roles_kept: bool = False  # the roles are the earlier ones: no new turns in the rotation
+    by_plan: bool = False  # opened by the run of show as the step says (transitions.py)
     type: Literal["breakouts.opened"] = "breakouts.opened"
 
 
@@ -154,11 +157,9 @@ def _current_step(state: WorkshopState) -> PlanStep:
 
 
 def _opened(
-    state: WorkshopState, round_: int, strategy: Strategy, groups: tuple[Group, ...], now: datetime
+    index: int, round_: int, strategy: Strategy, groups: tuple[Group, ...], now: datetime
 ) -> BreakoutsOpened:
-    return BreakoutsOpened(
-        round=round_, step_index=state.cursor, strategy=strategy, groups=groups, at=now
-    )
+    return BreakoutsOpened(round=round_, step_index=index, strategy=strategy, groups=groups, at=now)
 
 
 def _kept_rooms(state: WorkshopState, round_: int) -> tuple[Group, ...]:
@@ -231,14 +232,26 @@ def decide_open(
 ) -> list[BreakoutsEvent]:
     """Compute the groups (and their roles) for the current step and open them."""
     require_facilitator(state, actor)
-    step = _current_step(state)
+    _current_step(state)
+    return [open_for(state, command, state.cursor, now)]
+
+
+def open_for(
+    state: WorkshopState, command: OpenBreakouts, index: int, now: datetime
+) -> BreakoutsOpened:
+    """The grouping ``command`` forms for plan step ``index``; ``Rejected`` if there is none.
+
+    The run of show calls this for the step it is about to start (``transitions.py``), so
+    the seed is the state's before the step changes, just as for a facilitator's command.
+    """
+    step = state.plan[index]
     round_ = state.breakouts.round + 1
     if command.mix_by is not None and command.strategy not in ("balanced", "mix"):
         raise Rejected("invalid_argument", "mix_by is only for strategies 'balanced' and 'mix'")
     if command.strategy == "topics":
-        return [_opened(state, round_, "topics", _topic_rooms(command, round_), now)]
+        return _opened(index, round_, "topics", _topic_rooms(command, round_), now)
     if command.strategy == "keep" and state.breakouts.strategy == "topics":
-        return [_opened(state, round_, "topics", _kept_rooms(state, round_), now)]
+        return _opened(index, round_, "topics", _kept_rooms(state, round_), now)
     if command.topics or command.capacity is not None:
         raise Rejected("invalid_argument", "topics and capacity are only for strategy 'topics'")
     if command.keep_roles and command.strategy != "keep":
@@ -260,8 +273,8 @@ def decide_open(
         Group(id=f"r{round_}-g{n}", members=group, roles=roles_for(n, group))
         for n, group in enumerate(members, start=1)
     )
-    opened = _opened(state, round_, command.strategy, groups, now)
-    return [replace(opened, roles_kept=command.keep_roles)]
+    opened = _opened(index, round_, command.strategy, groups, now)
+    return replace(opened, roles_kept=command.keep_roles)
 
 
 def decide_close(

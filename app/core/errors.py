@@ -16,6 +16,8 @@ Codes are stable strings that clients and the web layer map on (see docs/protoco
     no_such_step        a step index outside the plan
     stale_step          the command names a step that is no longer the current one
     stale_expiry        an expiry for a deadline that is no longer current (already applied)
+    step_in_past        a plan edit touching the current step or a step that ran (their places
+                        are history); the current step's time changes with extend/shorten
     invalid_argument    a value out of range
     not_owner           only the owner may do this (the workshop's owner; a canvas's or
                         a reflection's author, never a facilitator)
@@ -26,6 +28,8 @@ Codes are stable strings that clients and the web layer map on (see docs/protoco
     poll_closed         the poll takes no more answers and cannot be revealed or closed again
     invalid_choice      a poll answer outside the poll's values, or several for a single choice
     already_queued / not_queued / queue_empty   the speaking queue
+    stale_queue         a call of the next speaker naming someone no longer first in the queue
+                        (a second press, or two chairs at once): nobody else is called
     already_done / not_done                      "I'm done" for the current step run
     no_such_item / item_exists / item_deleted   board items (a hidden or unrevealed item of
                         someone else does not exist for a participant)
@@ -39,6 +43,10 @@ Codes are stable strings that clients and the web layer map on (see docs/protoco
     already_revealed    nothing left to reveal (votes or private writing)
     breakouts_closed    the room is in the plenary; the command needs open breakout groups
     no_such_participant a participant id that is not (or no longer) in the workshop
+    already_joined      an admission of a participant id that is in the workshop already
+    joining_locked      a facilitator locked joining: nobody new is admitted
+    agreement_required  an admission without the fingerprint of the working agreement in force
+    already_facilitator / no_such_facilitator   inviting or removing co-facilitators
     room_full           a topic room (or every group) has reached its capacity
     step_has_no_groups  the current step works alone, all together or in rounds: no grouping
     not_met             a speed-matching rating of someone the rater never shared a group with

@@ -317,3 +317,31 @@ def assign_roles(
     if filler is not None:
         roles.update({person: filler.id for person in free})
     return roles
+
+
+def hand_on(
+    leaver: str,
+    members: Sequence[str],
+    roles: Mapping[str, str],
+    specs: Sequence[RoleSpec],
+    turns: Sequence[RoleTurn],
+) -> tuple[str, str] | None:
+    """Who takes over the counted role of someone leaving a group, and which role it is.
+
+    The heir is a member holding the role without a count (a consultant, say) who held
+    counted roles least often so far, then one who never held this role, then the first in
+    member order. Nobody inherits a role without a count, and a group where nobody holds
+    the role without a count leaves the counted role empty.
+    """
+    role = roles.get(leaver)
+    counted = {spec.id for spec in specs if spec.count is not None}
+    filler = next((spec.id for spec in specs if spec.count is None), None)
+    if role is None or role not in counted or filler is None:
+        return None
+    candidates = [m for m in members if m != leaver and roles.get(m) == filler]
+    if not candidates:
+        return None
+    held = Counter(turn.participant_id for turn in turns)
+    held_roles = {(turn.participant_id, turn.role) for turn in turns}
+    heir = min(candidates, key=lambda m: (held[m], (m, role) in held_roles, candidates.index(m)))
+    return heir, role

@@ -1,7 +1,8 @@
 """Moderation and the board's flow between scopes: hide, confidential, reveal, harvest.
 
 Hiding is a facilitator's act and keeps the item (and its log) intact: the author still sees
-it, nobody else does. The confidential flag, set by the author or a facilitator, keeps an
+it, and the facilitators (with the reason, so they can unhide it); other participants do
+not. The confidential flag, set by the author or a facilitator, keeps an
 item in the room (never exported, never shown to reviewers). Private writing waits in
 ``BoardState.unrevealed`` until a facilitator reveals it or the step ends
 (``voting.on_step_leave``). Harvesting rolls groups' results up to the plenary: the items

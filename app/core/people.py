@@ -1,8 +1,11 @@
 """Who is in a workshop: participants who joined, facilitators the owner invited.
 
-Joining is checked by the shell (code, throttling, working agreement) and then recorded
-by the system actor as ``AdmitParticipant``; from then on the participant is part of the
-state every fold rebuilds. Only the owner invites or removes co-facilitators.
+Joining is checked by the shell (code, throttling) and then recorded by the system actor as
+``AdmitParticipant``, which the core refuses while joining is locked or unless it carries
+the fingerprint of the working agreement in force (``agreement.py``); from then on the
+participant is part of the state every fold rebuilds. Only the owner invites or removes
+co-facilitators. What follows a join or a removal in the same decision (a late joiner's
+seat, a leaver's group, role, hand and "done" signals) is composed in ``roster.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from app.core.actors import Actor
+from app.core.agreement import agreement_fingerprint, agreement_of
 from app.core.errors import Rejected
 from app.core.state import Participant, WorkshopState
 
@@ -29,6 +33,7 @@ class AdmitParticipant:
     participant_id: str
     name: str
     attributes: Mapping[str, str] = field(default_factory=dict)
+    agreement: str = ""  # fingerprint of the working agreement the person accepted
     type: Literal["participant.admit"] = "participant.admit"
 
 
@@ -64,6 +69,7 @@ class ParticipantJoined:
     name: str
     attributes: Mapping[str, str]
     at: datetime
+    agreement: str = ""  # fingerprint of the working agreement they accepted
     type: Literal["participant.joined"] = "participant.joined"
 
 
@@ -117,8 +123,12 @@ def decide_admit(
         raise Rejected("not_facilitator", "participants are admitted by the server")
     if state.phase == "ended":
         raise Rejected("workshop_ended", f"workshop {state.id!r} has ended")
+    if state.locked:
+        raise Rejected("joining_locked", f"joining workshop {state.id!r} is locked")
     if command.participant_id in state.participants:
         raise Rejected("already_joined", f"participant {command.participant_id!r} is already in")
+    if command.agreement != agreement_fingerprint(agreement_of(state)):
+        raise Rejected("agreement_required", "accept the working agreement in force before joining")
     name = clean_name(command.name)
     if not 1 <= len(name) <= MAX_NAME_CHARS:
         raise Rejected("invalid_argument", f"a display name has 1 to {MAX_NAME_CHARS} characters")
@@ -136,6 +146,7 @@ def decide_admit(
             name=name,
             attributes={key: value for key, value in attributes.items() if value},
             at=now,
+            agreement=command.agreement,
         )
     ]
 
@@ -176,7 +187,11 @@ def decide_remove_facilitator(
 def evolve_joined(state: WorkshopState, event: ParticipantJoined) -> WorkshopState:
     """One more participant."""
     participant = Participant(
-        id=event.participant_id, name=event.name, attributes=event.attributes, joined_at=event.at
+        id=event.participant_id,
+        name=event.name,
+        attributes=event.attributes,
+        joined_at=event.at,
+        agreement=event.agreement,
     )
     return replace(state, participants={**state.participants, participant.id: participant})
 
@@ -197,9 +212,8 @@ def evolve_facilitator_removed(state: WorkshopState, event: FacilitatorRemoved) 
     return replace(state, facilitators=state.facilitators - {event.user_id})
 
 
+# AdmitParticipant and RemoveParticipant are dispatched by roster.py, which adds what follows
 DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
-    AdmitParticipant: decide_admit,
-    RemoveParticipant: decide_remove_participant,
     InviteFacilitator: decide_invite,
     RemoveFacilitator: decide_remove_facilitator,
 }

@@ -5,6 +5,9 @@ takes there (the step's role without a count, when the group hands out roles). L
 and participants who chose no topic room go to the first of the smallest groups that still
 has room, so placing them is deterministic. A facilitator may move anyone anywhere, past a
 topic room's capacity too; participants choosing a room are held to it (``room_full``).
+
+Someone removed from the workshop leaves their group with ``ParticipantLeftGroup``, which
+names who inherits their counted role (``grouping.hand_on``), if anyone does.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from app.core.breakouts import (
     require_participant_id,
 )
 from app.core.errors import Rejected
-from app.core.grouping import smallest_with_room
-from app.core.groups import Group
+from app.core.grouping import hand_on, smallest_with_room
+from app.core.groups import Group, RoleTurn
 from app.core.plan import PlanStep
 from app.core.state import WorkshopState
 
@@ -77,8 +80,20 @@ class ParticipantMoved:
     type: Literal["breakouts.moved"] = "breakouts.moved"
 
 
+@dataclass(frozen=True, kw_only=True)
+class ParticipantLeftGroup:
+    """A participant is in no group any more; ``heir`` took over their counted ``role``."""
+
+    participant_id: str
+    group_id: str
+    heir: str | None = None
+    role: str | None = None
+    at: datetime
+    type: Literal["breakouts.left"] = "breakouts.left"
+
+
 PlacementCommand = MoveParticipant | PlaceLateJoiner | ChooseTopic | FillTopicRooms
-PlacementEvent = ParticipantMoved
+PlacementEvent = ParticipantMoved | ParticipantLeftGroup
 
 
 # --- decide -----------------------------------------------------------------------------
@@ -95,6 +110,41 @@ def moved(
     """The event of ``pid`` joining ``group``, taking the filler role if the group has roles."""
     role = filler_role(_grouping_step(state)) if group.roles else None
     return ParticipantMoved(participant_id=pid, group_id=group.id, role=role, cause=cause, at=now)
+
+
+def late_seat(state: WorkshopState, pid: str, now: datetime) -> list[PlacementEvent]:
+    """A seat for someone joining while breakouts are open, in the smallest group with room.
+
+    Topic rooms are chosen, not assigned: a late joiner walks in themselves (or is filled in
+    with the rest). Groups with members come first, so nobody starts alone in an emptied one.
+    """
+    breakouts = state.breakouts
+    if not breakouts.open or breakouts.strategy == "topics":
+        return []
+    occupied = [group for group in breakouts.groups if group.members]
+    group = smallest_with_room(occupied) or smallest_with_room(breakouts.groups)
+    return [] if group is None else [moved(state, pid, group, "late", now)]
+
+
+def leave_group(state: WorkshopState, pid: str, now: datetime) -> list[PlacementEvent]:
+    """Take someone out of their open group, handing a counted role on to a member."""
+    group = state.breakouts.group_of(pid)
+    if group is None:
+        return []
+    step = _grouping_step(state)
+    turns = state.breakouts.role_turns
+    if step is not None:
+        turns = tuple(turn for turn in turns if turn.structure_id == step.structure_id)
+    heir = hand_on(pid, group.members, group.roles, step.roles if step else (), turns)
+    return [
+        ParticipantLeftGroup(
+            participant_id=pid,
+            group_id=group.id,
+            heir=heir[0] if heir else None,
+            role=heir[1] if heir else None,
+            at=now,
+        )
+    ]
 
 
 def decide_move(
@@ -213,6 +263,32 @@ def evolve_moved(state: WorkshopState, event: ParticipantMoved) -> WorkshopState
     return replace(state, breakouts=breakouts)
 
 
+def evolve_left(state: WorkshopState, event: ParticipantLeftGroup) -> WorkshopState:
+    """The group without the participant; the heir holds the counted role from now on."""
+    breakouts = state.breakouts
+    pid, heir = event.participant_id, event.heir
+    groups = []
+    for group in breakouts.groups:
+        if group.id == event.group_id:
+            roles = {m: r for m, r in group.roles.items() if m != pid}
+            if heir is not None and event.role is not None:
+                roles[heir] = event.role
+            members = tuple(m for m in group.members if m != pid)
+            group = replace(group, members=members, roles=roles)
+        groups.append(group)
+    turns = breakouts.role_turns
+    step = _grouping_step(state)
+    if heir is not None and event.role is not None and step is not None:
+        turn = RoleTurn(
+            structure_id=step.structure_id,
+            round=breakouts.round,
+            participant_id=heir,
+            role=event.role,
+        )
+        turns = (*turns, turn)
+    return replace(state, breakouts=replace(breakouts, groups=tuple(groups), role_turns=turns))
+
+
 DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
     MoveParticipant: decide_move,
     PlaceLateJoiner: decide_place_late,
@@ -221,4 +297,5 @@ DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]]
 }
 EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     ParticipantMoved: evolve_moved,
+    ParticipantLeftGroup: evolve_left,
 }

@@ -21,10 +21,13 @@ from app.core import (
     people,
     personal,
     placement,
+    planedit,
     polls,
     reflections,
     roles,
+    roster,
     runofshow,
+    setup,
     signals,
     speedmatching,
     support,
@@ -43,9 +46,11 @@ from app.core.moderation import ModerationCommand, ModerationEvent
 from app.core.people import PeopleCommand, PeopleEvent
 from app.core.personal import PersonalCommand, PersonalEvent
 from app.core.placement import PlacementCommand, PlacementEvent
+from app.core.planedit import PlanEditCommand, PlanEditEvent
 from app.core.polls import PollCommand, PollEvent
 from app.core.reflections import ReflectionCommand, ReflectionEvent
 from app.core.roles import RoleCommand, RoleEvent
+from app.core.setup import SetupCommand, SetupEvent
 from app.core.signals import SignalCommand, SignalEvent
 from app.core.speedmatching import MatchingCommand, MatchingEvent
 from app.core.state import WorkshopState
@@ -71,6 +76,8 @@ Command = (
     | RoleCommand
     | SupportCommand
     | MatchingCommand
+    | SetupCommand
+    | PlanEditCommand
 )
 Event = (
     RunEvent
@@ -90,6 +97,8 @@ Event = (
     | RoleEvent
     | SupportEvent
     | MatchingEvent
+    | SetupEvent
+    | PlanEditEvent
 )
 
 _DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
@@ -110,6 +119,9 @@ _DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]
     **roles.DECIDERS,
     **support.DECIDERS,
     **speedmatching.DECIDERS,
+    **setup.DECIDERS,
+    **planedit.DECIDERS,
+    **roster.DECIDERS,  # admission and removal, with what follows them
 }
 _EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     **runofshow.EVOLVERS,
@@ -129,6 +141,8 @@ _EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     **roles.EVOLVERS,
     **support.EVOLVERS,
     **speedmatching.EVOLVERS,
+    **setup.EVOLVERS,
+    **planedit.EVOLVERS,
 }
 
 

@@ -2,6 +2,12 @@
 
 Everything that changes the agenda cursor or the clock lives here. No I/O, no clock reads:
 ``now`` arrives as a parameter and every event carries the times it produced.
+
+A decision that leaves the current step (next, back, jump, an expiry that advances, the
+end) starts with what leaving does to the room (``transitions.leave``: votes and private
+writing revealed) and, when a step starts, ends with what entering does (``transitions.enter``:
+the plan's grouping); the end recalls everyone and closes open polls first
+(``transitions.finish``).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.core import transitions
 from app.core.actors import Actor
 from app.core.commands import (
     MAX_STEP_CHANGE_S,
@@ -40,6 +47,9 @@ from app.core.events import (
 )
 from app.core.plan import PlanStep
 from app.core.state import StepRun, WorkshopState
+from app.core.transitions import RoomEvent
+
+StepChange = list[RunEvent | RoomEvent]
 
 
 def create_workshop(
@@ -124,12 +134,16 @@ def _check_seconds(seconds: int) -> None:
 
 def decide_start(
     state: WorkshopState, command: StartWorkshop, actor: Actor, now: datetime
-) -> list[RunEvent]:
-    """Leave the lobby into the first step."""
+) -> StepChange:
+    """Leave the lobby into the first step, in the groups it asks for."""
     _require_facilitator(state, actor)
     if state.phase != "lobby":
         raise Rejected("workshop_already_started", f"workshop {state.id!r} is {state.phase}")
-    return [WorkshopStarted(at=now), _start_step(state, 0, now, "start")]
+    return [
+        WorkshopStarted(at=now),
+        _start_step(state, 0, now, "start"),
+        *transitions.enter(state, 0, now),
+    ]
 
 
 def decide_pause(
@@ -193,15 +207,21 @@ def decide_shorten(
     return [StepRetimed(index=state.cursor, at=now, delta_s=-command.seconds, deadline=deadline)]
 
 
-def _move_to(state: WorkshopState, index: int, now: datetime, cause: StartCause) -> list[RunEvent]:
+def _end(state: WorkshopState, now: datetime) -> StepChange:
+    return [*transitions.leave(state, now), *transitions.finish(state, now), WorkshopEnded(at=now)]
+
+
+def _move_to(state: WorkshopState, index: int, now: datetime, cause: StartCause) -> StepChange:
     if index >= len(state.plan):
-        return [WorkshopEnded(at=now)]
-    return [_start_step(state, index, now, cause)]
+        return _end(state, now)
+    return [
+        *transitions.leave(state, now),
+        _start_step(state, index, now, cause),
+        *transitions.enter(state, index, now),
+    ]
 
 
-def decide_next(
-    state: WorkshopState, command: NextStep, actor: Actor, now: datetime
-) -> list[RunEvent]:
+def decide_next(state: WorkshopState, command: NextStep, actor: Actor, now: datetime) -> StepChange:
     """The next step, or the end after the last one."""
     _require_facilitator(state, actor)
     _require_live(state)
@@ -211,7 +231,7 @@ def decide_next(
 
 def decide_back(
     state: WorkshopState, command: PreviousStep, actor: Actor, now: datetime
-) -> list[RunEvent]:
+) -> StepChange:
     """The previous step, started again with its planned time."""
     _require_facilitator(state, actor)
     _require_live(state)
@@ -223,7 +243,7 @@ def decide_back(
 
 def decide_jump(
     state: WorkshopState, command: JumpToStep, actor: Actor, now: datetime
-) -> list[RunEvent]:
+) -> StepChange:
     """Any step of the plan, started with its planned time."""
     _require_facilitator(state, actor)
     _require_live(state)
@@ -236,17 +256,17 @@ def decide_jump(
 
 def decide_end(
     state: WorkshopState, command: EndWorkshop, actor: Actor, now: datetime
-) -> list[RunEvent]:
+) -> StepChange:
     """End the workshop from any phase but the end."""
     _require_facilitator(state, actor)
     if state.phase == "ended":
         raise Rejected("workshop_ended", f"workshop {state.id!r} has ended already")
-    return [WorkshopEnded(at=now)]
+    return _end(state, now)
 
 
 def decide_expire(
     state: WorkshopState, command: ExpireStep, actor: Actor, now: datetime
-) -> list[RunEvent]:
+) -> StepChange:
     """Apply a step's expiry policy once, at or after its current deadline."""
     if actor.kind != "system":
         raise Rejected("not_facilitator", "only the server's scheduler expires steps")

@@ -5,7 +5,10 @@ the plenary) in steps that allow ``hand``, unless their role in this step only l
 (``RoleSpec.acts`` is false, as for the case giver during a consultation). A hand is up in
 at most one queue at a time; its owner may lower it in any step. Facilitators call the next
 speaker or clear any queue; a group's moderator does the same for their own group only.
-Every call is recorded, so a view can show how often each person spoke.
+Every call is recorded, so a view can show how often each person spoke. A call names the
+person the chair saw first in the queue: when two chairs press "next" at once, or one
+presses twice, the second call finds someone else first and is refused (``stale_queue``)
+instead of giving the floor to a second person.
 
 "I'm done" is per participant and step run: going back to a step starts a fresh run.
 """
@@ -43,9 +46,10 @@ class LowerHand:
 
 @dataclass(frozen=True, kw_only=True)
 class CallNext:
-    """Give the floor to the first hand in a scope's queue."""
+    """Give the floor to ``participant_id``, who must be first in the scope's queue."""
 
     scope: str
+    participant_id: str  # the head of the queue as the chair saw it
     type: Literal["speaking.call_next"] = "speaking.call_next"
 
 
@@ -224,10 +228,14 @@ def decide_call_next(
     ]
     if not waiting:
         raise Rejected("queue_empty", f"nobody waits to speak in {command.scope!r}")
-    called = SpeakerCalled(
-        scope=command.scope, participant_id=waiting[0].participant_id, by=actor.id, at=now
-    )
-    return [called]
+    first = waiting[0].participant_id
+    if command.participant_id != first:
+        raise Rejected(
+            "stale_queue",
+            f"{command.participant_id[:MAX_SCOPE_CHARS]!r} is not first in {command.scope!r}"
+            " any more: look at the queue again",
+        )
+    return [SpeakerCalled(scope=command.scope, participant_id=first, by=actor.id, at=now)]
 
 
 def decide_clear(

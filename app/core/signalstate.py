@@ -19,6 +19,12 @@ def done_key(step_index: int, run: int) -> str:
     return f"{step_index}@{run}"
 
 
+def parse_done_key(key: str) -> tuple[int, int]:
+    """The step index and run a ``done_key`` was made of."""
+    step_index, _, run = key.partition("@")
+    return int(step_index), int(run)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Hand:
     """A raised hand waiting in a speaking queue."""

@@ -16,7 +16,7 @@ from app.core.boardstate import BoardState
 from app.core.groups import Breakouts
 from app.core.matchingstate import SpeedMatching
 from app.core.personalstate import Personal
-from app.core.plan import PlanStep
+from app.core.plan import PlanStep, Text
 from app.core.pollstate import Polls
 from app.core.signalstate import Signals
 
@@ -47,6 +47,7 @@ class Participant:
     name: str
     attributes: Mapping[str, str] = field(default_factory=dict)  # organisation, department, …
     joined_at: datetime
+    agreement: str = ""  # fingerprint of the working agreement they accepted (setup.py)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,6 +79,10 @@ class WorkshopState:
     personal: Personal = field(default_factory=Personal)  # canvases, reflections
     polls: Polls = field(default_factory=Polls)
     signals: Signals = field(default_factory=Signals)  # speaking queues, "I'm done"
+    join_attributes: tuple[str, ...] = ()  # what the join form asks for (setup.py)
+    agreement: Text | None = None  # the working agreement; None: setup.DEFAULT_AGREEMENT
+    video_url: str | None = None  # video-room URL template with {workshop} and {group}
+    locked: bool = False  # joining is locked: nobody new is admitted
 
     @property
     def current_step(self) -> PlanStep | None:

@@ -9,14 +9,23 @@ from app.core.actors import SYSTEM, Actor
 from app.core.breakouts import CloseBreakouts, OpenBreakouts
 from app.core.commands import EndWorkshop, NextStep
 from app.core.groups import PLENARY
-from app.core.people import AdmitParticipant, RemoveParticipant
+from app.core.people import RemoveParticipant
 from app.core.placement import ChooseTopic, FillTopicRooms, MoveParticipant, PlaceLateJoiner
 from app.core.plan import GroupConfig, PlanStep, RoleSpec, Text
 from app.core.reducer import decide, evolve, fold
 from app.core.roles import AssignRole, may_act, role_of
 from app.core.state import WorkshopState
 from app.core.support import MAX_BROADCASTS_KEPT, AskForHelp, Broadcast, HandleHelp
-from tests.factories import OWNER, STRANGER, act, refusal, running_workshop, step, workshop
+from tests.factories import (
+    OWNER,
+    STRANGER,
+    act,
+    admit,
+    refusal,
+    running_workshop,
+    step,
+    workshop,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 TEXT = Text(de="x", en="x")
@@ -43,9 +52,18 @@ def members_of(state: WorkshopState) -> list[tuple[str, ...]]:
     return [group.members for group in state.breakouts.groups]
 
 
+def unformed(plan: tuple[PlanStep, ...], count: int) -> WorkshopState:
+    """A running first step whose people arrived after the start: they sit in the plenary."""
+    state = running_workshop(plan, NOW, ())
+    for pid in ids(count):
+        state = act(state, admit(pid), SYSTEM, NOW)
+    assert not state.breakouts.open
+    return state
+
+
 def test_pairs_open_with_ids_round_and_met_and_replay_exactly():
     """Seven people make two pairs and a trio, with round ids, met pairs, and exact replay."""
-    state = running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(7))
+    state = unformed((group_step("a/pairs", "pairs"),), 7)
     events = decide(state, OpenBreakouts(), OWNER, NOW)
     assert isinstance(events, list)
     assert decide(state, OpenBreakouts(), OWNER, NOW) == events  # same state, same groups
@@ -65,7 +83,7 @@ def test_pairs_open_with_ids_round_and_met_and_replay_exactly():
 def test_opening_is_for_facilitators_in_a_step_that_forms_groups():
     """Participants, strangers, the lobby, the end and whole-room steps are refused."""
     plan = (group_step("a/pairs", "pairs"), group_step("a/all", "all"))
-    state = running_workshop(plan, NOW, ids(4))
+    state = unformed(plan, 4)
     assert refusal(state, OpenBreakouts(), member("p-1"), NOW) == "not_facilitator"
     assert refusal(state, OpenBreakouts(), STRANGER, NOW) == "not_facilitator"
     assert refusal(workshop(plan, NOW), OpenBreakouts(), OWNER, NOW) == "workshop_not_started"
@@ -84,12 +102,13 @@ def test_opening_is_for_facilitators_in_a_step_that_forms_groups():
 
 
 def test_one_two_four_all_foursomes_keep_the_pairs():
-    """The foursomes of 1-2-4-All are made of whole pairs from the step before."""
+    """The foursomes of 1-2-4-All are made of whole pairs from the step before, by the plan."""
     plan = (group_step("l/pairs", "pairs"), group_step("l/four", "foursomes", keep_partners=True))
-    state = act(running_workshop(plan, NOW, ids(10)), OpenBreakouts(), OWNER, NOW)
+    state = running_workshop(plan, NOW, ids(10))
     pairs = members_of(state)
-    state = act(act(state, NextStep(), OWNER, NOW), OpenBreakouts(), OWNER, NOW)
-    assert state.breakouts.round == 2
+    assert state.breakouts.open and all(len(pair) == 2 for pair in pairs)
+    state = act(state, NextStep(), OWNER, NOW)
+    assert state.breakouts.round == 2 and state.breakouts.step_index == 1
     assert [g.id[:3] for g in state.breakouts.groups] == ["r2-"] * len(state.breakouts.groups)
     for pair in pairs:
         assert any(set(pair) <= set(group) for group in members_of(state))
@@ -100,10 +119,7 @@ def test_mix_by_the_step_spreads_organisations():
     state = running_workshop((group_step("m/trios", "trios", mix_by="organisation"),), NOW, ())
     for index in range(9):
         organisation = "ABC"[index % 3]
-        admit = AdmitParticipant(
-            participant_id=f"p-{index}", name="x", attributes={"organisation": organisation}
-        )
-        state = act(state, admit, SYSTEM, NOW)
+        state = act(state, admit(f"p-{index}", "x", organisation=organisation), SYSTEM, NOW)
     state = act(state, OpenBreakouts(), OWNER, NOW)
     for group in state.breakouts.groups:
         organisations = {state.participants[p].attributes["organisation"] for p in group.members}
@@ -117,6 +133,7 @@ TROIKA_ROLES = (
 
 
 def troika_plan() -> tuple[PlanStep, ...]:
+    """Three runs of a two-step Troika structure, as an agenda using it three times."""
     steps = []
     for round_ in (1, 2, 3):
         for phase in ("ask", "away"):
@@ -124,19 +141,20 @@ def troika_plan() -> tuple[PlanStep, ...]:
                 replace(spec, acts=not (spec.id == "client" and phase == "away"))
                 for spec in TROIKA_ROLES
             )
-            steps.append(group_step(f"troika/r{round_}-{phase}", "trios", roles=roles))
+            step = group_step(f"{round_}/troika/{phase}", "trios", roles=roles)
+            steps.append(replace(step, structure_id="troika"))
     return tuple(steps)
 
 
 def test_troika_rounds_give_every_member_of_a_trio_a_turn_as_client():
-    """Three Troika rounds in kept trios give three different clients, turned away in time."""
-    state = act(running_workshop(troika_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
+    """Three Troika runs keep the trios and give three different clients, turned away in time."""
+    state = running_workshop(troika_plan(), NOW, ids(6))
     trios = members_of(state)
     clients: dict[tuple[str, ...], list[str]] = {trio: [] for trio in trios}
     for round_ in (1, 2, 3):
         if round_ > 1:
-            state = act(state, NextStep(), OWNER, NOW)
-            state = act(state, OpenBreakouts(strategy="keep"), OWNER, NOW)
+            state = act(state, NextStep(), OWNER, NOW)  # the next run: same trios, a new round
+            assert state.breakouts.round == round_
         assert members_of(state) == trios
         for trio in trios:
             client = [p for p in trio if role_of(state, p) == "client"]
@@ -170,7 +188,7 @@ def case_plan() -> tuple[PlanStep, ...]:
 
 def test_case_giver_only_listens_in_the_advice_step_and_roles_end_with_the_structure():
     """The case giver may not act while advised; another structure's step drops the roles."""
-    state = act(running_workshop(case_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
+    state = running_workshop(case_plan(), NOW, ids(6))
     (group,) = state.breakouts.groups
     assert sorted(group.roles.values()) == [
         "case-giver",
@@ -192,7 +210,7 @@ def test_case_giver_only_listens_in_the_advice_step_and_roles_end_with_the_struc
 
 def test_a_facilitator_reassigns_a_role_by_swapping():
     """Giving the case to someone else swaps roles, and rotation follows the real holder."""
-    state = act(running_workshop(case_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
+    state = running_workshop(case_plan(), NOW, ids(6))
     (group,) = state.breakouts.groups
     giver = next(p for p, r in group.roles.items() if r == "case-giver")
     moderator = next(p for p, r in group.roles.items() if r == "moderator")
@@ -215,7 +233,7 @@ def test_a_facilitator_reassigns_a_role_by_swapping():
 
 def test_reopening_mid_case_can_keep_the_roles():
     """Closing and reopening with keep_roles keeps the case giver and adds no rotation turn."""
-    state = act(running_workshop(case_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
+    state = running_workshop(case_plan(), NOW, ids(6))
     roles = dict(state.breakouts.groups[0].roles)
     turns = state.breakouts.role_turns
     state = act(state, CloseBreakouts(), OWNER, NOW)
@@ -229,7 +247,7 @@ def test_reopening_mid_case_can_keep_the_roles():
 
 def test_facilitators_move_people_between_and_into_new_groups():
     """A move takes the role without a count; a new group gets the next id of the round."""
-    state = act(running_workshop(troika_plan(), NOW, ids(6)), OpenBreakouts(), OWNER, NOW)
+    state = running_workshop(troika_plan(), NOW, ids(6))
     first, second = state.breakouts.groups
     mover = first.members[0]
     state = act(state, MoveParticipant(participant_id=mover, group_id=second.id), OWNER, NOW)
@@ -249,24 +267,31 @@ def test_facilitators_move_people_between_and_into_new_groups():
 
 
 def test_late_joiners_go_to_the_smallest_group():
-    """The server seats someone who joined during breakouts in the first smallest group."""
-    state = act(
-        running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(5)),
-        OpenBreakouts(),
-        OWNER,
-        NOW,
-    )
-    state = act(state, AdmitParticipant(participant_id="late", name="Late"), SYSTEM, NOW)
+    """Admission during breakouts seats the newcomer in the first smallest group at once."""
+    state = running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(5))
+    smallest = min(state.breakouts.groups, key=lambda g: len(g.members))
+    events = decide(state, admit("late", "Late"), SYSTEM, NOW)
+    assert [event.type for event in events] == ["participant.joined", "breakouts.moved"]
+    state = act(state, admit("late", "Late"), SYSTEM, NOW)
+    assert state.breakouts.group_of("late").id == smallest.id
     place = PlaceLateJoiner(participant_id="late")
     assert refusal(state, place, OWNER, NOW) == "not_facilitator"
-    smallest = min(state.breakouts.groups, key=lambda g: len(g.members))
-    state = act(state, place, SYSTEM, NOW)
-    assert state.breakouts.group_of("late").id == smallest.id
-    assert refusal(state, place, SYSTEM, NOW) == "invalid_argument"
+    assert refusal(state, place, SYSTEM, NOW) == "invalid_argument"  # seated already
     closed = act(state, CloseBreakouts(), OWNER, NOW)
     assert refusal(closed, PlaceLateJoiner(participant_id="p-1"), SYSTEM, NOW) == (
         "breakouts_closed"
     )
+
+
+def test_late_joiners_choose_a_topic_room_or_are_placed_by_the_server():
+    """Topic rooms are chosen: a newcomer waits in the plenary until they or the server act."""
+    state = running_workshop((group_step("a/all", "all"),), NOW, ids(2))
+    topics = OpenBreakouts(strategy="topics", topics=("Hybrid", "Onboarding"))
+    state = act(act(state, topics, OWNER, NOW), FillTopicRooms(), OWNER, NOW)
+    state = act(state, admit("late"), SYSTEM, NOW)
+    assert state.breakouts.scope_of("late") == PLENARY
+    state = act(state, PlaceLateJoiner(participant_id="late"), SYSTEM, NOW)
+    assert state.breakouts.group_of("late") is not None
 
 
 def test_topic_rooms_are_chosen_up_to_capacity_and_filled():
@@ -298,12 +323,7 @@ def test_topic_rooms_are_chosen_up_to_capacity_and_filled():
 
 def test_groups_ask_for_help_and_facilitators_handle_it():
     """A member raises the group's hand once; a facilitator clears it; closing clears all."""
-    state = act(
-        running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(4)),
-        OpenBreakouts(),
-        OWNER,
-        NOW,
-    )
+    state = running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(4))
     group = state.breakouts.group_of("p-1")
     state = act(state, AskForHelp(), member("p-1"), NOW)
     assert state.breakouts.help_requests == {group.id}
@@ -322,12 +342,7 @@ def test_groups_ask_for_help_and_facilitators_handle_it():
 
 def test_broadcasts_are_cleaned_bounded_and_only_the_latest_kept():
     """A broadcast loses control characters, keeps line breaks, and is at most 500 characters."""
-    state = act(
-        running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(4)),
-        OpenBreakouts(),
-        OWNER,
-        NOW,
-    )
+    state = running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(4))
     state = act(
         state, Broadcast(text="  Five minutes\x07 left\r\nPlease wrap up \x1b "), OWNER, NOW
     )
@@ -343,12 +358,7 @@ def test_broadcasts_are_cleaned_bounded_and_only_the_latest_kept():
 
 def test_departed_participants_are_not_regrouped():
     """Keeping groups after someone left leaves them out; nobody is left alone."""
-    state = act(
-        running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(4)),
-        OpenBreakouts(),
-        OWNER,
-        NOW,
-    )
+    state = running_workshop((group_step("a/pairs", "pairs"),), NOW, ids(4))
     partner_of_1 = next(p for p in state.breakouts.group_of("p-1").members if p != "p-1")
     state = act(state, RemoveParticipant(participant_id=partner_of_1), OWNER, NOW)
     state = act(state, OpenBreakouts(strategy="keep"), OWNER, NOW)

@@ -14,7 +14,7 @@ from app.core.people import (
 )
 from app.core.reducer import decide, evolve
 from app.core.state import WorkshopState
-from tests.factories import OWNER, PARTICIPANT, plan, workshop
+from tests.factories import AGREED, OWNER, PARTICIPANT, admit, plan, workshop
 
 CO = Actor("user", "co@example.org")
 
@@ -41,10 +41,12 @@ def test_admission_records_a_cleaned_name_and_known_attributes():
         participant_id="p-1",
         name="  Ada   Lovelace ",
         attributes={"organisation": " ACME ", "generation": ""},
+        agreement=AGREED,
     )
     state = _apply(state, admit, SYSTEM, clock.now())
     assert state.participants["p-1"].name == "Ada Lovelace"
     assert state.participants["p-1"].attributes == {"organisation": "ACME"}
+    assert state.participants["p-1"].agreement == AGREED
     assert _code(state, admit, SYSTEM, clock.now()) == "already_joined"
 
 
@@ -52,12 +54,12 @@ def test_only_the_server_admits_and_bad_input_is_typed():
     """Participants cannot admit themselves; empty names and unknown attributes are refused."""
     clock = FakeClock()
     state = workshop(plan(5), clock.now())
-    good = AdmitParticipant(participant_id="p-2", name="Bo")
+    good = admit("p-2", "Bo")
     assert _code(state, good, PARTICIPANT, clock.now()) == "not_facilitator"
     assert _code(state, good, OWNER, clock.now()) == "not_facilitator"
-    empty = AdmitParticipant(participant_id="p-2", name="   ")
+    empty = admit("p-2", "   ")
     assert _code(state, empty, SYSTEM, clock.now()) == "invalid_argument"
-    odd = AdmitParticipant(participant_id="p-2", name="Bo", attributes={"salary": "high"})
+    odd = admit("p-2", "Bo", salary="high")
     assert _code(state, odd, SYSTEM, clock.now()) == "invalid_argument"
 
 
@@ -83,7 +85,7 @@ def test_facilitators_remove_participants_and_nobody_joins_an_ended_workshop():
     clock = FakeClock()
     state = _apply(
         workshop(plan(5), clock.now()),
-        AdmitParticipant(participant_id="p-1", name="Ada"),
+        admit("p-1", "Ada"),
         SYSTEM,
         clock.now(),
     )
@@ -96,5 +98,4 @@ def test_facilitators_remove_participants_and_nobody_joins_an_ended_workshop():
     from app.core.commands import EndWorkshop
 
     state = _apply(state, EndWorkshop(), OWNER, clock.now())
-    admit = AdmitParticipant(participant_id="p-3", name="Cy")
-    assert _code(state, admit, SYSTEM, clock.now()) == "workshop_ended"
+    assert _code(state, admit("p-3", "Cy"), SYSTEM, clock.now()) == "workshop_ended"

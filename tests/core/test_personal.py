@@ -13,7 +13,6 @@ from app.core.actors import SYSTEM, Actor
 from app.core.commands import EndWorkshop, NextStep
 from app.core.errors import Rejection
 from app.core.groups import Group
-from app.core.people import AdmitParticipant
 from app.core.personal import (
     MAX_IDEA_CHARS,
     MAX_MILESTONES,
@@ -29,6 +28,7 @@ from app.core.state import WorkshopState
 from tests.factories import (
     OWNER,
     PARTICIPANT,
+    admit,
     running_workshop,
     step_allowing,
     with_groups,
@@ -263,7 +263,7 @@ def test_personal_work_waits_for_the_start_and_stops_at_the_end(clock):
     """Nothing personal happens in the lobby or after the end."""
     lobby = apply(
         workshop(STEPS, clock.now()),
-        AdmitParticipant(participant_id="p-1", name="Ada"),
+        admit("p-1", "Ada"),
         SYSTEM,
         clock.now(),
     )

@@ -76,6 +76,11 @@ def refused(state: WorkshopState, command: Any, actor: Actor, now) -> str:
     return result.code
 
 
+def call(scope: str, head: str) -> CallNext:
+    """A call of the next speaker as a chair who saw ``head`` first in the queue sends it."""
+    return CallNext(scope=scope, participant_id=head)
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
@@ -98,13 +103,26 @@ def test_hands_queue_first_come_first_called(plenary, clock):
     assert queue_of(plenary, "plenary") == ("p-3", "p-1", "p-2")
     called = []
     for _ in range(3):
-        plenary = apply(plenary, CallNext(scope="plenary"), OWNER, clock.advance(30))
+        head = queue_of(plenary, "plenary")[0]
+        plenary = apply(plenary, call("plenary", head), OWNER, clock.advance(30))
         called.append(plenary.signals.calls[-1].participant_id)
     assert called == ["p-3", "p-1", "p-2"]
-    assert refused(plenary, CallNext(scope="plenary"), OWNER, clock.now()) == "queue_empty"
+    assert refused(plenary, call("plenary", "p-2"), OWNER, clock.now()) == "queue_empty"
     plenary = apply(plenary, RaiseHand(), P["p-3"], clock.now())
-    plenary = apply(plenary, CallNext(scope="plenary"), OWNER, clock.now())
+    plenary = apply(plenary, call("plenary", "p-3"), OWNER, clock.now())
     assert speaking_counts(plenary) == {"p-3": 2, "p-1": 1, "p-2": 1}
+
+
+def test_a_second_press_of_call_next_is_refused_as_stale(plenary, clock):
+    """Two presses naming the same head call one person; the second is stale_queue."""
+    for pid in ("p-3", "p-1"):
+        plenary = apply(plenary, RaiseHand(), P[pid], clock.advance(1))
+    press = call("plenary", "p-3")
+    first = apply(plenary, press, OWNER, clock.advance(1))
+    assert refused(first, press, OWNER, clock.now()) == "stale_queue"
+    assert refused(plenary, call("plenary", "p-1"), OWNER, clock.now()) == "stale_queue"
+    assert [c.participant_id for c in first.signals.calls] == ["p-3"]
+    assert queue_of(first, "plenary") == ("p-1",)
 
 
 def test_a_hand_goes_up_once_and_only_its_owner_lowers_it(plenary, clock):
@@ -137,12 +155,12 @@ def test_a_moderator_chairs_their_own_group_only(groups, clock):
     """The moderator calls and clears in their group; others' groups and the plenary are refused."""
     for pid in ("p-3", "p-5"):
         groups = apply(groups, RaiseHand(), P[pid], clock.now())
-    assert refused(groups, CallNext(scope="r1-g2"), P["p-1"], clock.now()) == "not_moderator"
-    assert refused(groups, CallNext(scope="plenary"), P["p-1"], clock.now()) == "not_moderator"
-    assert refused(groups, CallNext(scope="r1-g1"), P["p-3"], clock.now()) == "not_moderator"
-    assert refused(groups, CallNext(scope="r1-g1"), STRANGER, clock.now()) == "not_facilitator"
-    assert refused(groups, CallNext(scope="r1-g1"), SYSTEM, clock.now()) == "not_facilitator"
-    groups = apply(groups, CallNext(scope="r1-g1"), P["p-1"], clock.now())
+    assert refused(groups, call("r1-g2", "p-5"), P["p-1"], clock.now()) == "not_moderator"
+    assert refused(groups, call("plenary", "p-3"), P["p-1"], clock.now()) == "not_moderator"
+    assert refused(groups, call("r1-g1", "p-3"), P["p-3"], clock.now()) == "not_moderator"
+    assert refused(groups, call("r1-g1", "p-3"), STRANGER, clock.now()) == "not_facilitator"
+    assert refused(groups, call("r1-g1", "p-3"), SYSTEM, clock.now()) == "not_facilitator"
+    groups = apply(groups, call("r1-g1", "p-3"), P["p-1"], clock.now())
     assert groups.signals.calls[-1].by == "p-1"
     assert refused(groups, ClearQueue(scope="r1-g2"), P["p-1"], clock.now()) == "not_moderator"
     groups = apply(groups, ClearQueue(scope="r1-g2"), P["p-4"], clock.now())
@@ -155,7 +173,7 @@ def test_a_facilitator_chairs_every_queue(groups, clock):
     """Facilitators call and clear in every group and the plenary."""
     groups = apply(groups, RaiseHand(), P["p-5"], clock.now())
     groups = apply(groups, RaiseHand(), P["p-3"], clock.now())
-    groups = apply(groups, CallNext(scope="r1-g2"), OWNER, clock.now())
+    groups = apply(groups, call("r1-g2", "p-5"), OWNER, clock.now())
     groups = apply(groups, ClearQueue(scope="r1-g1"), OWNER, clock.now())
     assert groups.signals.queues == {}
     assert speaking_counts(groups, "r1-g2") == {"p-5": 1}
@@ -196,7 +214,7 @@ def test_signals_end_with_the_workshop(plenary, clock):
         (RaiseHand(), P["p-2"]),
         (LowerHand(), PARTICIPANT),
         (SignalDone(), PARTICIPANT),
-        (CallNext(scope="plenary"), OWNER),
+        (call("plenary", "p-1"), OWNER),
         (ClearQueue(scope="plenary"), OWNER),
     ]:
         assert refused(ended, command, actor, clock.now()) == "workshop_ended"
@@ -209,7 +227,7 @@ def test_signals_end_with_the_workshop(plenary, clock):
     )
 )
 def test_the_queue_is_always_fifo_without_duplicates(script):
-    """For any raise/lower/call sequence, the queue equals a simple FIFO model."""
+    """For any raise/lower/call sequence, the queue equals a FIFO model; calls name the head."""
     clock = FakeClock()
     state = running_workshop(STEPS, clock.now(), IDS)
     model: list[str] = []
@@ -226,9 +244,9 @@ def test_the_queue_is_always_fifo_without_duplicates(script):
             if pid in model:
                 model.remove(pid)
         else:
-            result = decide(state, CallNext(scope="plenary"), OWNER, clock.now())
-            assert isinstance(result, Rejection) == (not model)
-            if model:
+            result = decide(state, call("plenary", pid), OWNER, clock.now())
+            assert isinstance(result, Rejection) == (not model or model[0] != pid)
+            if model and model[0] == pid:
                 model.pop(0)
         if not isinstance(result, Rejection):
             for event in result:

@@ -44,10 +44,10 @@ def wicked_room(clock: FakeClock) -> WorkshopState:
         board_step("wq/refine", "wicked_questions", "notes", dots=1),
         board_step("wq/share", "hand"),
     )
-    state = running_workshop(steps, clock.now(), PIDS)
-    return with_groups(
-        state, Group(id="g1", members=("p-1", "p-2")), Group(id="g2", members=("p-3", "p-4"))
-    )
+    return with_groups(running_workshop(steps, clock.now(), PIDS), *GROUPS)
+
+
+GROUPS = (Group(id="g1", members=("p-1", "p-2")), Group(id="g2", members=("p-3", "p-4")))
 
 
 def propose(item_id: str, a: str = "be free", b: str = "be reliable") -> ProposeWickedQuestion:
@@ -137,6 +137,7 @@ def test_the_whole_lifecycle_ranks_questions_by_revealed_dots(clock):
     state = act(state, propose("q3", "e", "f"), P3, clock.now())
     assert [item.id for item, _ in ranked_questions(state, "g1")] == ["q1", "q2"]
     state = act(state, NextStep(), OWNER, clock.now())  # choose: two dots each, in groups
+    state = with_groups(state, *GROUPS)  # the plan's "all" step recalled the forged groups
     state = act(state, CastVote(item_id="q2"), P1, clock.now())
     state = act(state, CastVote(item_id="q2"), P2, clock.now())
     assert [dots for _, dots in ranked_questions(state, "g1")] == [0, 0]  # hidden

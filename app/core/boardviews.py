@@ -1,0 +1,311 @@
+"""What each viewer sees of the board: items, clusters, dot votes. No I/O, no clock.
+
+Shared sections (one per audience, see ``views.py``):
+
+``items``: item id -> the item, for every live item the audience may see::
+
+    {"kind": "note" | "card" | "wicked_question", "scope": str, "step_index": int,
+     "text": str, "area": str | null, "position": [x, y] | null, "colour": str | null,
+     "cluster_id": str | null, "deck_id": str | null, "card_id": str | null,
+     "pole_a": str, "pole_b": str, "question": {"de": str, "en": str} | null,
+     "answers": [{"id": str, "text": str, "author": str | null,
+                  "author_kind": "participant" | "user" | null, "at": iso | null}],
+     "author": str | null, "author_kind": "participant" | "user" | null,
+     "anonymous": bool, "confidential": bool, "harvested": bool,
+     "created_at": iso | null, "updated_at": iso | null,
+     # facilitators only:
+     "hidden": bool, "hidden_reason": str | null}
+
+``clusters``: cluster id -> ``{"title": str, "scope": str, "step_index": int,
+"harvested": bool}``.
+
+``tallies``: the plan step key of a vote round -> ::
+
+    {"step_index": int, "budget": int, "anonymous": bool,
+     "revealed": bool,  # participants: their scope's tallies; facilitators: the whole round
+     "counts": {item id: dots},  # revealed dots on items the audience sees
+     # facilitators only:
+     "revealed_all": bool, "revealed_scopes": [str],
+     "by_scope": {scope: {item id: dots}},  # revealed scopes; empty in anonymous rounds
+     "dots_used": {scope: dots},  # progress, also before the reveal
+     "voters": {voter id: dots used}}  # empty in anonymous rounds
+
+Personal sections (one per viewer):
+
+``my_items``: item id -> the viewer's own live item, in the ``items`` shape plus
+``"revealed": bool`` and ``"hidden": bool`` (never the moderation reason), whether or not
+the shared ``items`` show it. A client marks these items as "mine" and draws from here
+what only the author sees (unrevealed private writing, hidden items, items of a group the
+author has left).
+
+``my_votes``: plan step key -> ``{"step_index": int, "budget": int, "used": int,
+"left": int, "revealed": bool, "dots": {item id: dots}}`` for the current step's vote and
+every round the viewer placed dots in.
+
+A participant gets a round in ``tallies`` only once their own scope's tallies (or the whole
+round's) are revealed, so not even the fact that someone voted reaches them before; the
+facilitators get every round, with counts of the revealed scopes only.
+
+Rules (from ``docs/board.md``, ``boardstate.py``, ``boardrights.py``, ``moderation.py`` and
+``voting.py``): an item is seen where it is in reach (``boardrights.in_reach``): in its own
+group, in the plenary when it is the plenary's or harvested, and by facilitators
+everywhere. Unrevealed private writing is seen by its author only; facilitators do not see
+it either ("only the author sees it until items.reveal or the step's end"). Hidden items
+reach the facilitators (with the reason) and their author, nobody else. Anonymous items
+and answers carry no author, author kind or time for anybody, so neither a field nor the
+order of times names the writer. A facilitator's account id is shown only to facilitators,
+as in ``views._workshop``. Tallies stay hidden from everyone until their scope is revealed;
+a participant sees the revealed counts of their own scope, and of every scope once the
+whole round is revealed, on items they can see. Nobody is ever shown another person's
+dots; in anonymous rounds facilitators do not even see who used how many.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from app.core.boardstate import Answer, Cluster, Item, VoteRound
+from app.core.groups import PLENARY
+from app.core.state import WorkshopState
+from app.core.views import (
+    Audience,
+    Json,
+    PersonalSection,
+    Section,
+    SharedSection,
+    Viewer,
+    iso,
+)
+from app.core.wicked import question_text
+
+
+def in_sight(audience: Audience, scope: str, harvested: bool) -> bool:
+    """Whether content of ``scope`` reaches the audience: all for facilitators, else the
+    plenary's, the audience's own group's, and harvested groups' content."""
+    return audience.sees_all or scope in (PLENARY, audience.scope) or harvested
+
+
+def item_visible(item: Item, audience: Audience) -> bool:
+    """Whether the shared view of ``audience`` shows ``item``."""
+    if item.deleted or not item.revealed:
+        return False
+    if item.hidden and not audience.sees_all:
+        return False
+    return in_sight(audience, item.scope, item.harvested)
+
+
+def _answer_json(state: WorkshopState, answer: Answer, sees_all: bool) -> Json:
+    if answer.anonymous:
+        return {
+            "id": answer.id,
+            "text": answer.text,
+            "author": None,
+            "author_kind": None,
+            "at": None,
+        }
+    # Answers do not record the author's kind: a current facilitator's id marks a "user".
+    kind = "user" if answer.author in state.facilitators else "participant"
+    return {
+        "id": answer.id,
+        "text": answer.text,
+        "author": answer.author if sees_all or kind == "participant" else None,
+        "author_kind": kind,
+        "at": iso(answer.at),
+    }
+
+
+def item_json(state: WorkshopState, item: Item, *, sees_all: bool, author: bool = False) -> Json:
+    """One item as a viewer sees it; ``author`` when the viewer wrote it."""
+    question = None
+    if item.kind == "wicked_question":
+        question = {"de": question_text(item, "de"), "en": question_text(item, "en")}
+    shown_author: str | None = None
+    if author or sees_all or item.author_kind == "participant":
+        shown_author = item.author
+    named = author or not item.anonymous
+    result: dict[str, Json] = {
+        "kind": item.kind,
+        "scope": item.scope,
+        "step_index": item.step_index,
+        "text": item.text,
+        "area": item.area,
+        "position": list(item.position) if item.position is not None else None,
+        "colour": item.colour,
+        "cluster_id": item.cluster_id,
+        "deck_id": item.deck_id,
+        "card_id": item.card_id,
+        "pole_a": item.pole_a,
+        "pole_b": item.pole_b,
+        "question": question,
+        "answers": [_answer_json(state, answer, sees_all) for answer in item.answers],
+        "author": shown_author if named else None,
+        "author_kind": item.author_kind if named else None,
+        "anonymous": item.anonymous,
+        "confidential": item.confidential,
+        "harvested": item.harvested,
+        # the times of an anonymous item would let a watcher line writers up with items
+        "created_at": iso(item.created_at) if named else None,
+        "updated_at": iso(item.updated_at) if named else None,
+    }
+    if author:
+        result["revealed"] = item.revealed
+        result["hidden"] = item.hidden
+    elif sees_all:
+        result["hidden"] = item.hidden
+        result["hidden_reason"] = item.hidden_reason
+    return result
+
+
+def _sorted_items(items: Iterable[Item]) -> list[Item]:
+    return sorted(items, key=lambda item: item.id)
+
+
+def _items(state: WorkshopState, audience: Audience) -> Section:
+    """Every item in sight that is live, revealed and (for participants) not hidden."""
+    return {
+        item.id: item_json(state, item, sees_all=audience.sees_all)
+        for item in _sorted_items(state.board.items.values())
+        if item_visible(item, audience)
+    }
+
+
+def cluster_visible(cluster: Cluster, audience: Audience) -> bool:
+    """Whether the shared view of ``audience`` shows ``cluster``."""
+    return not cluster.deleted and in_sight(audience, cluster.scope, cluster.harvested)
+
+
+def _clusters(state: WorkshopState, audience: Audience) -> Section:
+    """Live clusters in sight; their members are the items naming them in ``cluster_id``.
+
+    Neither a cluster's author nor its member count is shown: a cluster made in an
+    anonymous step would name its maker, and a count would betray unseen items.
+    """
+    return {
+        cluster.id: {
+            "title": cluster.title,
+            "scope": cluster.scope,
+            "step_index": cluster.step_index,
+            "harvested": cluster.harvested,
+        }
+        for cluster in sorted(state.board.clusters.values(), key=lambda c: c.id)
+        if cluster_visible(cluster, audience)
+    }
+
+
+def _counts(
+    state: WorkshopState, tallies: Iterable[Mapping[str, int]], audience: Audience
+) -> dict[str, int]:
+    """The dots of several scopes summed per item, on items the audience sees."""
+    items = state.board.items
+    total: dict[str, int] = {}
+    for counts in tallies:
+        for item_id, dots in counts.items():
+            item = items.get(item_id)
+            if dots > 0 and item is not None and item_visible(item, audience):
+                total[item_id] = total.get(item_id, 0) + dots
+    return dict(sorted(total.items()))
+
+
+def _round_json(state: WorkshopState, round_: VoteRound, audience: Audience) -> Json | None:
+    """A vote round as the audience sees it; None when nothing of it is theirs to see."""
+    if audience.sees_all:
+        shown = [scope for scope in round_.tallies if round_.is_revealed(scope)]
+        revealed = round_.revealed_all
+    else:
+        revealed = round_.is_revealed(audience.scope)
+        if not revealed:
+            return None  # not even that someone has voted
+        shown = [
+            scope
+            for scope in round_.tallies
+            if round_.is_revealed(scope) and (round_.revealed_all or scope == audience.scope)
+        ]
+    result: dict[str, Json] = {
+        "step_index": round_.step_index,
+        "budget": round_.budget,
+        "anonymous": round_.anonymous,
+        "revealed": revealed,
+        "counts": _counts(state, (round_.tallies[scope] for scope in shown), audience),
+    }
+    if audience.sees_all:
+        # per-scope counts of an anonymous round could name the dots of a small group
+        by_scope = {
+            scope: _counts(state, [round_.tallies[scope]], audience)
+            for scope in ([] if round_.anonymous else shown)
+        }
+        used: dict[str, int] = {}
+        for dots in round_.ballots.values():
+            for dot in dots:
+                used[dot.scope] = used.get(dot.scope, 0) + 1
+        result |= {
+            "revealed_all": round_.revealed_all,
+            "revealed_scopes": sorted(round_.revealed_scopes),
+            "by_scope": {scope: by_scope[scope] for scope in sorted(by_scope) if by_scope[scope]},
+            "dots_used": dict(sorted(used.items())),
+            "voters": {}
+            if round_.anonymous
+            else {voter: len(dots) for voter, dots in sorted(round_.ballots.items())},
+        }
+    return result
+
+
+def _tallies(state: WorkshopState, audience: Audience) -> Section:
+    """Revealed dot counts per vote round; facilitators also see the voting progress."""
+    result: Section = {}
+    for key in sorted(state.board.votes):
+        shown = _round_json(state, state.board.votes[key], audience)
+        if shown is not None:
+            result[key] = shown
+    return result
+
+
+def is_own(item: Item, viewer: Viewer) -> bool:
+    """Whether ``viewer`` wrote ``item``."""
+    kind = "user" if viewer.kind == "facilitator" else "participant"
+    return item.author == viewer.id and item.author_kind == kind
+
+
+def _my_items(state: WorkshopState, viewer: Viewer) -> Section:
+    """The viewer's own live items, whatever the shared view shows of them."""
+    sees_all = viewer.kind == "facilitator"
+    return {
+        item.id: item_json(state, item, sees_all=sees_all, author=True)
+        for item in _sorted_items(state.board.items.values())
+        if not item.deleted and is_own(item, viewer)
+    }
+
+
+def _my_votes(state: WorkshopState, viewer: Viewer) -> Section:
+    """The viewer's own dots: the current step's round and every round they voted in."""
+    step = state.current_step
+    current = step.key if step is not None and step.permissions.dots > 0 else None
+    scope = state.breakouts.scope_of(viewer.id)
+    facilitator = viewer.kind == "facilitator"
+    result: Section = {}
+    for key in sorted(state.board.votes.keys() | ({current} if current else set())):
+        round_ = state.board.votes.get(key)
+        ballot = round_.ballots.get(viewer.id, ()) if round_ is not None else ()
+        if not ballot and key != current:
+            continue
+        if round_ is not None:
+            revealed = round_.revealed_all if facilitator else round_.is_revealed(scope)
+            index, budget = round_.step_index, round_.budget
+        else:
+            assert step is not None  # ``current`` is set only with a current step
+            index, budget, revealed = state.cursor, step.permissions.dots, False
+        dots: dict[str, int] = {}
+        for dot in ballot:
+            dots[dot.item_id] = dots.get(dot.item_id, 0) + 1
+        result[key] = {
+            "step_index": index,
+            "budget": budget,
+            "used": len(ballot),
+            "left": max(0, budget - len(ballot)),
+            "revealed": revealed,
+            "dots": dict(sorted(dots.items())),
+        }
+    return result
+
+
+SHARED: dict[str, SharedSection] = {"items": _items, "clusters": _clusters, "tallies": _tallies}
+PERSONAL: dict[str, PersonalSection] = {"my_items": _my_items, "my_votes": _my_votes}

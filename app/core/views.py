@@ -1,0 +1,350 @@
+"""What each viewer may see of a workshop: the one visibility function.
+
+A view is a pure function of the state and the viewer. It is split into *sections*
+(``"workshop"``, ``"plan"``, ``"people"``, ``"groups"``, ``"items"``, …), each a mapping
+from a key (a step index, a participant id, an item id) to a plain JSON value. The live
+gateway sends a viewer the view on joining and afterwards only the *changes* between two
+views, so nothing can reach a viewer by a side channel that their snapshot would not show:
+a private canvas, unrevealed private writing, a hidden tally or another group's note simply
+is not in their view, and a change to it produces no change for them. Exports use the same
+function.
+
+Most of a view depends only on the viewer's *audience*: the facilitators see everything,
+a participant sees what their current scope (their breakout group, or the plenary) shows.
+That shared part is computed once per audience; the few personal entries (my canvas, my
+dots, my private notes, who I am) come from ``personal_view``. Section names of the two
+parts never overlap.
+
+Concept modules contribute sections through their ``SHARED`` and ``PERSONAL``
+tables, as they contribute deciders to the reducer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any, Literal
+
+from app.core.agreement import agreement_of
+from app.core.groups import PLENARY, Group
+from app.core.plan import PlanStep, RoleSpec, Text
+from app.core.setup import video_link
+from app.core.state import WorkshopState
+
+ViewerKind = Literal["facilitator", "participant"]
+Json = Any  # a plain JSON value: dict, list, str, int, float, bool or None
+Section = dict[str, Json]
+Sections = dict[str, Section]
+FACILITATORS = "*"  # the scope of the facilitators' audience: every group
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Someone looking at a workshop: a facilitator account or a participant."""
+
+    kind: ViewerKind
+    id: str
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Everyone who sees the same shared view: the facilitators, or one scope's members."""
+
+    kind: ViewerKind
+    scope: str  # FACILITATORS, a breakout group id or PLENARY
+
+    @property
+    def key(self) -> str:
+        """A short stable name, e.g. ``participant:r1-g2``."""
+        return f"{self.kind}:{self.scope}"
+
+    @property
+    def sees_all(self) -> bool:
+        """Facilitators see every group."""
+        return self.kind == "facilitator"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of a view that differs: ``value`` None means the entry is gone."""
+
+    section: str
+    key: str
+    value: Json
+
+
+SharedSection = Callable[[WorkshopState, Audience], Section]
+PersonalSection = Callable[[WorkshopState, Viewer], Section]
+
+
+def may_view(state: WorkshopState, viewer: Viewer) -> bool:
+    """Whether the viewer belongs to the workshop at all."""
+    if viewer.kind == "facilitator":
+        return viewer.id in state.facilitators
+    return viewer.id in state.participants
+
+
+def audience_of(state: WorkshopState, viewer: Viewer) -> Audience | None:
+    """The audience whose shared view the viewer gets; None when they may not view."""
+    if not may_view(state, viewer):
+        return None
+    if viewer.kind == "facilitator":
+        return Audience("facilitator", FACILITATORS)
+    return Audience("participant", state.breakouts.scope_of(viewer.id))
+
+
+def shared_view(state: WorkshopState, audience: Audience) -> Sections:
+    """Every shared section as the audience sees it."""
+    return {name: build(state, audience) for name, build in shared_sections().items()}
+
+
+def personal_view(state: WorkshopState, viewer: Viewer) -> Sections:
+    """The sections only this viewer sees."""
+    return {name: build(state, viewer) for name, build in personal_sections().items()}
+
+
+def view(state: WorkshopState, viewer: Viewer) -> Sections | None:
+    """The whole view of one viewer; None when they may not view the workshop."""
+    audience = audience_of(state, viewer)
+    if audience is None:
+        return None
+    return {**shared_view(state, audience), **personal_view(state, viewer)}
+
+
+def diff(
+    old: Mapping[str, Mapping[str, Json]], new: Mapping[str, Mapping[str, Json]]
+) -> list[Change]:
+    """The changes that turn view ``old`` into view ``new``, in a stable order."""
+    changes: list[Change] = []
+    for name in sorted(old.keys() | new.keys()):
+        before = old.get(name, {})
+        after = new.get(name, {})
+        if before is after:
+            continue
+        for key, value in after.items():
+            if before.get(key, None) != value:
+                changes.append(Change(name, key, value))
+        changes.extend(Change(name, key, None) for key in before if key not in after)
+    return changes
+
+
+def iso(moment: datetime | None) -> str | None:
+    """A moment as ISO 8601 in UTC with a ``Z``, or None."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def text(value: Text | None) -> Json:
+    """A German-and-English text as ``{"de": …, "en": …}``."""
+    return None if value is None else {"de": value.de, "en": value.en}
+
+
+# --- the run of show -----------------------------------------------------------------
+
+
+def _workshop(state: WorkshopState, audience: Audience) -> Section:
+    main: dict[str, Json] = {
+        "id": state.id,
+        "title": state.title,
+        "phase": state.phase,
+        "cursor": state.cursor,
+        "deadline": iso(state.deadline),
+        "remaining_s": state.remaining_s,
+        "paused_at": iso(state.paused_at),
+        "expired": state.expired,
+        "awaiting_decision": state.awaiting_decision,
+        "started_at": iso(state.started_at),
+        "ended_at": iso(state.ended_at),
+        "locked": state.locked,
+        "agreement": text(agreement_of(state)),
+    }
+    if audience.sees_all:
+        main["owner"] = state.owner
+        main["facilitators"] = sorted(state.facilitators)
+        main["join_attributes"] = list(state.join_attributes)
+        main["video_url"] = state.video_url
+    return {"main": main}
+
+
+def _role(role: RoleSpec) -> Json:
+    return {
+        "id": role.id,
+        "name": text(role.name),
+        "instructions": text(role.instructions),
+        "count": role.count,
+        "acts": role.acts,
+    }
+
+
+def step_json(step: PlanStep) -> Json:
+    """One plan step as the clients see it."""
+    group = step.group
+    permissions = step.permissions
+    return {
+        "key": step.key,
+        "structure_id": step.structure_id,
+        "step_id": step.step_id,
+        "title": text(step.title),
+        "seconds": step.seconds,
+        "group": {
+            "kind": group.kind,
+            "min_size": group.min_size,
+            "max_size": group.max_size,
+            "keep_partners": group.keep_partners,
+            "mix_by": group.mix_by,
+            "avoid_repeats": group.avoid_repeats,
+            "minutes_per_person": group.minutes_per_person,
+        },
+        "prompt": text(step.prompt),
+        "permissions": {
+            "actions": sorted(permissions.actions),
+            "dots": permissions.dots,
+            "private_until_reveal": permissions.private_until_reveal,
+            "anonymous": permissions.anonymous,
+        },
+        "roles": [_role(role) for role in step.roles],
+        "on_expiry": step.on_expiry,
+        "board": step.board,
+        "deck": step.deck,
+    }
+
+
+def _plan(state: WorkshopState, audience: Audience) -> Section:
+    del audience
+    return {str(index): step_json(step) for index, step in enumerate(state.plan)}
+
+
+def _history(state: WorkshopState, audience: Audience) -> Section:
+    """Actual times of every step run, for the facilitators' planned-versus-actual view."""
+    if not audience.sees_all:
+        return {}
+    return {
+        str(number): {
+            "index": run.index,
+            "started_at": iso(run.started_at),
+            "ended_at": iso(run.ended_at),
+            "paused_s": run.paused_s,
+            "retimed_s": run.retimed_s,
+        }
+        for number, run in enumerate(state.runs)
+    }
+
+
+# --- people and groups -----------------------------------------------------------------
+
+
+def _people(state: WorkshopState, audience: Audience) -> Section:
+    """Who is here. Join attributes are for the facilitators (they mix groups by them)."""
+    if audience.sees_all:
+        return {
+            pid: {
+                "name": person.name,
+                "attributes": dict(person.attributes),
+                "joined_at": iso(person.joined_at),
+            }
+            for pid, person in state.participants.items()
+        }
+    return {pid: {"name": person.name} for pid, person in state.participants.items()}
+
+
+def _breakouts(state: WorkshopState, audience: Audience) -> Section:
+    breakouts = state.breakouts
+    main: dict[str, Json] = {
+        "open": breakouts.open,
+        "round": breakouts.round,
+        "step_index": breakouts.step_index,
+        "strategy": breakouts.strategy,
+    }
+    if audience.sees_all:
+        main["help_requests"] = sorted(breakouts.help_requests)
+    return {"main": main}
+
+
+def _group_json(group: Group, help_requested: bool) -> Json:
+    return {
+        "members": list(group.members),
+        "roles": dict(group.roles),
+        "topic": group.topic,
+        "capacity": group.capacity,
+        "help_requested": help_requested,
+    }
+
+
+def _groups(state: WorkshopState, audience: Audience) -> Section:
+    """Facilitators see every group; a participant sees their own group in full and, in
+    self-selected topic rooms, the other rooms' topics and how full they are."""
+    breakouts = state.breakouts
+    if not breakouts.open:
+        return {}
+    result: Section = {}
+    for group in breakouts.groups:
+        asked = group.id in breakouts.help_requests
+        if audience.sees_all or group.id == audience.scope:
+            result[group.id] = _group_json(group, asked)
+        elif group.topic is not None:
+            result[group.id] = {
+                "topic": group.topic,
+                "capacity": group.capacity,
+                "size": len(group.members),
+            }
+    return result
+
+
+def _broadcasts(state: WorkshopState, audience: Audience) -> Section:
+    return {
+        str(number): {"text": message.text, "at": iso(message.at)}
+        | ({"author": message.author} if audience.sees_all else {})
+        for number, message in enumerate(state.breakouts.broadcasts)
+    }
+
+
+def _me(state: WorkshopState, viewer: Viewer) -> Section:
+    """Who the viewer is, where they are and which role they hold now."""
+    if viewer.kind == "facilitator":
+        return {"main": {"kind": "facilitator", "id": viewer.id, "owner": viewer.id == state.owner}}
+    person = state.participants.get(viewer.id)
+    group = state.breakouts.group_of(viewer.id)
+    return {
+        "main": {
+            "kind": "participant",
+            "id": viewer.id,
+            "name": person.name if person else None,
+            "scope": group.id if group else PLENARY,
+            "role": group.roles.get(viewer.id) if group else None,
+            "video": {
+                "plenary": video_link(state),
+                "group": video_link(state, group.id) if group else None,
+            },
+        }
+    }
+
+
+CORE_SHARED: dict[str, SharedSection] = {
+    "workshop": _workshop,
+    "plan": _plan,
+    "history": _history,
+    "people": _people,
+    "breakouts": _breakouts,
+    "groups": _groups,
+    "broadcasts": _broadcasts,
+}
+CORE_PERSONAL: dict[str, PersonalSection] = {"me": _me}
+
+
+@cache
+def shared_sections() -> dict[str, SharedSection]:
+    """Every shared section, from this module and the concept modules."""
+    from app.core import boardviews, personalviews  # they import this module: import late
+
+    return {**CORE_SHARED, **boardviews.SHARED, **personalviews.SHARED}
+
+
+@cache
+def personal_sections() -> dict[str, PersonalSection]:
+    """Every personal section, from this module and the concept modules."""
+    from app.core import boardviews, personalviews  # they import this module: import late
+
+    return {**CORE_PERSONAL, **boardviews.PERSONAL, **personalviews.PERSONAL}
