@@ -14,7 +14,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.settings import Settings
-    from app.web.app import create_app
+    from app.web.app import UVICORN_WS_OPTIONS, create_app
 
     overrides = {
         key: value
@@ -32,10 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        # permessage-deflate costs ~3x CPU per frame and ~37 KB per connection; board
-        # events are small, so compression is off.
-        ws_per_message_deflate=False,
-        ws_max_size=64 * 1024,
+        **UVICORN_WS_OPTIONS,
     )
     return 0
 

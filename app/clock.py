@@ -38,12 +38,21 @@ class SystemClock:
 class ScaledClock:
     """A clock that runs ``factor`` times faster than real time, from the moment it is made."""
 
-    def __init__(self, factor: float, start: datetime | None = None) -> None:
+    def __init__(
+        self, factor: float, start: datetime | None = None, *, epoch: datetime | None = None
+    ) -> None:
+        """``start``: the clock's time now. ``epoch``: a wall-clock moment at which the
+        clock showed real time, so that processes started later (after a restart) continue
+        the same scaled time instead of starting over."""
         if factor <= 0:
             raise ValueError("factor must be positive")
         self.factor = factor
-        self._origin = start or datetime.now(UTC)
         self._real_origin = time.monotonic()
+        if epoch is not None:
+            wall = datetime.now(UTC)
+            self._origin = epoch + (wall - epoch) * factor
+        else:
+            self._origin = start or datetime.now(UTC)
 
     def now(self) -> datetime:
         """The scaled time."""

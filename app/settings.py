@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
@@ -32,3 +33,38 @@ class Settings(BaseSettings):
         description="Owner (facilitator e-mail) of the demo workshop.",
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Further browser origins (scheme://host[:port]) allowed to open the live "
+        "websocket; the server's own origin always is.",
+    )
+    clock_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="For demos and tests only: workshop time runs this many times faster "
+        "than real time.",
+    )
+    clock_epoch: datetime | None = Field(
+        default=None,
+        description="With clock_scale: the wall-clock moment the scaled clock showed real "
+        "time, so a restarted server continues the same scaled time.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL people reach the server at, for join links (default: the URL "
+        "of the facilitator's request).",
+    )
+    join_max_attempts: int = Field(
+        default=20,
+        ge=1,
+        description="Join attempts and code look-ups one client address may make per window "
+        "(a token bucket of this size, refilled evenly over the window).",
+    )
+    join_window_s: float = Field(
+        default=60.0, gt=0, description="Seconds in which a client's join budget refills."
+    )
+    join_failure_cost: int = Field(
+        default=5,
+        ge=1,
+        description="How many attempts a look-up of an unknown code or link token uses up.",
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, UniqueConstraint, event, func, insert, select
+from sqlalchemy import Engine, Table, UniqueConstraint, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
@@ -63,6 +63,30 @@ class ParticipantRow(SQLModel, table=True):
     joined_at: datetime
 
 
+class JoinLinkRow(SQLModel, table=True):
+    """A workshop's join code and link token; rotating replaces both, so old ones stop working.
+
+    Both are kept in clear: facilitators need to see them again to share them, and they only
+    open the door to a workshop that is not locked (see app/joining.py for their entropy).
+    """
+
+    __tablename__ = "join_links"
+    workshop_id: str = Field(foreign_key="workshops.id", primary_key=True)
+    code: str = Field(unique=True)  # normalised: 10 symbols of Crockford base32, no dash
+    link_token: str = Field(unique=True)
+    created_at: datetime
+
+
+class ParticipantTokenRow(SQLModel, table=True):
+    """The SHA-256 of a participant token and whom it identifies; the token is never stored."""
+
+    __tablename__ = "participant_tokens"
+    token_hash: str = Field(primary_key=True)
+    workshop_id: str = Field(foreign_key="workshops.id", index=True)
+    participant_id: str
+    created_at: datetime
+
+
 class EventRow(SQLModel, table=True):
     """One event of one workshop's log; never updated, never deleted while the workshop lives."""
 
@@ -91,6 +115,8 @@ class SnapshotRow(SQLModel, table=True):
 
 _EVENTS = cast(Table, EventRow.__table__)  # type: ignore[attr-defined]
 _WORKSHOPS = cast(Table, WorkshopRow.__table__)  # type: ignore[attr-defined]
+_JOIN_LINKS = cast(Table, JoinLinkRow.__table__)  # type: ignore[attr-defined]
+_PARTICIPANT_TOKENS = cast(Table, ParticipantTokenRow.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -99,6 +125,16 @@ class Recorded:
 
     seq: int
     event: Event
+
+
+@dataclass(frozen=True)
+class JoinLink:
+    """A workshop's current join code (normalised) and link token."""
+
+    workshop_id: str
+    code: str
+    link_token: str
+    created_at: datetime
 
 
 class SequenceConflict(Exception):
@@ -278,3 +314,74 @@ class Store:
         query = select(_WORKSHOPS.c.id).order_by(_WORKSHOPS.c.created_at)
         with self.engine.connect() as connection:
             return [row[0] for row in connection.execute(query)]
+
+    def load_join_link(self, workshop_id: str) -> JoinLink | None:
+        """The current join code and link token of a workshop, if it has any yet."""
+        return self._one_join_link(_JOIN_LINKS.c.workshop_id == workshop_id)
+
+    def join_link_by_code(self, code: str) -> JoinLink | None:
+        """The join link whose normalised code is ``code``."""
+        return self._one_join_link(_JOIN_LINKS.c.code == code)
+
+    def join_link_by_token(self, link_token: str) -> JoinLink | None:
+        """The join link whose link token is ``link_token``."""
+        return self._one_join_link(_JOIN_LINKS.c.link_token == link_token)
+
+    def _one_join_link(self, condition: Any) -> JoinLink | None:
+        columns = _JOIN_LINKS.c
+        query = select(
+            columns.workshop_id, columns.code, columns.link_token, columns.created_at
+        ).where(condition)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return JoinLink(*row) if row is not None else None
+
+    def save_join_link(self, link: JoinLink) -> bool:
+        """Give a workshop this code and token, replacing older ones.
+
+        False when another workshop holds the same code or token (the caller draws again)
+        or, for a first link, when a concurrent writer created one first.
+        """
+        values = {
+            "code": link.code,
+            "link_token": link.link_token,
+            "created_at": link.created_at,
+        }
+        try:
+            with self.engine.begin() as connection:
+                changed = connection.execute(
+                    update(_JOIN_LINKS)
+                    .where(_JOIN_LINKS.c.workshop_id == link.workshop_id)
+                    .values(**values)
+                ).rowcount
+                if not changed:
+                    connection.execute(
+                        insert(_JOIN_LINKS).values(workshop_id=link.workshop_id, **values)
+                    )
+        except IntegrityError:
+            return False
+        return True
+
+    def save_participant_token(
+        self, token_hash: str, workshop_id: str, participant_id: str, created_at: datetime
+    ) -> None:
+        """Remember whom a participant token (by its hash) identifies."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                insert(_PARTICIPANT_TOKENS).values(
+                    token_hash=token_hash,
+                    workshop_id=workshop_id,
+                    participant_id=participant_id,
+                    created_at=created_at,
+                )
+            )
+
+    def load_participant_token(self, token_hash: str) -> tuple[str, str] | None:
+        """The workshop and participant id a token hash identifies, or None."""
+        columns = _PARTICIPANT_TOKENS.c
+        query = select(columns.workshop_id, columns.participant_id).where(
+            columns.token_hash == token_hash
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return (row[0], row[1]) if row is not None else None

@@ -17,7 +17,7 @@ import uvicorn
 
 from app.clock import Clock, FakeClock
 from app.settings import Settings
-from app.web.app import create_app
+from app.web.app import UVICORN_WS_OPTIONS, create_app
 from tests.services import free_port, postgres_server, redis_server
 
 SERVER_START_TIMEOUT_S = 20
@@ -60,8 +60,7 @@ def serve_app(settings: Settings, clock: Clock) -> Iterator[LiveServer]:
         host="127.0.0.1",
         port=port,
         log_level="warning",
-        ws_per_message_deflate=False,
-        ws_max_size=64 * 1024,
+        **UVICORN_WS_OPTIONS,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from app.core.actors import Actor
 from app.core.errors import Rejection
 from app.core.reducer import Command
 from app.core.state import WorkshopState
+from app.live.connection import Connection
 from app.live.room import Room
 from app.runner import Outcome
 from app.workshops import WorkshopService
@@ -79,6 +81,14 @@ class Hub:
         room = await self.room(state.id)
         assert room is not None
         return room.state
+
+    def disconnect(
+        self, predicate: Callable[[Connection], bool], code: int, reason: str, message: str
+    ) -> int:
+        """Close the connections the predicate picks in every room; how many there were."""
+        return sum(
+            room.disconnect(predicate, code, reason, message) for room in self.rooms.values()
+        )
 
     async def submit(
         self, workshop_id: str, command: Command, actor: Actor, command_id: str | None = None

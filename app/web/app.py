@@ -6,27 +6,48 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.clock import Clock, SystemClock
+from app.clock import Clock, ScaledClock, SystemClock
 from app.live.hub import Hub
+from app.protocol import TRANSPORT_MAX_BYTES
 from app.settings import Settings
 from app.structures import SHIPPED_ROOT, load_library
 from app.web.api import router as api_router
 from app.web.auth import router as auth_router
+from app.web.facilitate import router as facilitate_router
+from app.web.join import router as join_router
+from app.web.live import router as live_router
 from app.web.pages import router as pages_router
 from app.workshops import WorkshopService
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 
 
+# permessage-deflate costs ~3x CPU per frame and ~37 KB per connection; board events are
+# small, so compression is off. Frames over the transport limit close the connection (1009);
+# the gateway answers messages over the protocol's 64 KiB limit with a typed error.
+UVICORN_WS_OPTIONS: dict[str, Any] = {
+    "ws_per_message_deflate": False,
+    "ws_max_size": TRANSPORT_MAX_BYTES,
+}
+
+
+def clock_for(settings: Settings) -> Clock:
+    """The wall clock, or a scaled one when the settings ask for it (demos and tests)."""
+    if settings.clock_scale == 1.0 and settings.clock_epoch is None:
+        return SystemClock()
+    return ScaledClock(settings.clock_scale, epoch=settings.clock_epoch)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """A Lernraum application for ``settings``, reading time from ``clock``."""
     settings = settings or Settings()
-    clock = clock or SystemClock()
+    clock = clock or clock_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +75,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.clock = clock
     app.include_router(api_router)
     app.include_router(auth_router)
+    app.include_router(join_router)
+    app.include_router(facilitate_router)
+    app.include_router(live_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -7,7 +7,9 @@ import asyncio
 from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from app.accounts import SESSION_LIFETIME, AccountError, Accounts
+from app.accounts import SESSION_LIFETIME, AccountError, Accounts, hash_token
+from app.live.hub import Hub
+from app.protocol import CLOSE_UNAUTHORISED
 from app.workshops import WorkshopService
 
 SESSION_COOKIE = "lernraum_session"
@@ -67,7 +69,17 @@ async def log_in(credentials: Credentials, request: Request, response: Response)
 @router.post("/logout", status_code=204)
 async def log_out(request: Request, response: Response) -> None:
     """End the session of the cookie that came with the request."""
-    await asyncio.to_thread(_accounts(request).log_out, request.cookies.get(SESSION_COOKIE))
+    token = request.cookies.get(SESSION_COOKIE)
+    await asyncio.to_thread(_accounts(request).log_out, token)
+    if token:
+        revoked = hash_token(token)
+        hub: Hub = request.app.state.hub
+        hub.disconnect(
+            lambda connection: connection.session_hash == revoked,
+            CLOSE_UNAUTHORISED,
+            "logged_out",
+            "the session ended",
+        )
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
-from app.core.state import WorkshopState
+from app.core.plan import Text
+from app.core.setup import agreement_fingerprint, agreement_of
+from app.core.state import Participant, WorkshopState
 from app.core.timer import live_plan, remaining_s
 from app.structures import Library
 
@@ -16,6 +19,19 @@ class TextOut(BaseModel):
 
     de: str
     en: str
+
+
+class ErrorDetail(BaseModel):
+    """A typed error: ``code`` is stable and documented, ``message`` is for people."""
+
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer of the join and facilitator API."""
+
+    detail: ErrorDetail
 
 
 class Health(BaseModel):
@@ -130,4 +146,88 @@ def describe(state: WorkshopState, now: datetime) -> WorkshopOut:
         drift_s=projection.drift_s,
         server_time=now,
         steps=steps,
+    )
+
+
+class FacilitationOut(WorkshopOut):
+    """A workshop as its facilitators see it: the live plan plus its configuration."""
+
+    version: int  # events folded so far: the sequence of the workshop's last event
+    owner: str
+    facilitators: list[str]
+    locked: bool
+    join_attributes: list[str]
+    agreement: TextOut
+    agreement_fingerprint: str
+    video_url: str | None
+    participants: int
+
+
+class ParticipantOut(BaseModel):
+    """A participant as facilitators see them."""
+
+    id: str
+    name: str
+    attributes: dict[str, str]
+    joined_at: datetime
+
+
+class LinksOut(BaseModel):
+    """How people join: the code to type, the link to click, and the link's token."""
+
+    workshop_id: str
+    code: str
+    link_url: str
+    link_token: str
+
+
+class JoinInfo(BaseModel):
+    """What a join code or link opens, before joining."""
+
+    title: str
+    status: Literal["open", "locked", "ended"]
+    attributes: list[str]
+    agreement: TextOut
+    agreement_fingerprint: str
+
+
+class JoinedOut(BaseModel):
+    """A participant who joined; keep the token, it is shown only once."""
+
+    workshop_id: str
+    participant_id: str
+    participant_token: str
+    name: str
+    rejoined: bool
+
+
+def text_out(text: Text) -> TextOut:
+    """A core text for the wire."""
+    return TextOut(de=text.de, en=text.en)
+
+
+def describe_for_facilitators(state: WorkshopState, now: datetime) -> FacilitationOut:
+    """The facilitators' view of a workshop at ``now``."""
+    agreement = agreement_of(state)
+    return FacilitationOut(
+        **describe(state, now).model_dump(),
+        version=state.version,
+        owner=state.owner,
+        facilitators=sorted(state.facilitators),
+        locked=state.locked,
+        join_attributes=list(state.join_attributes),
+        agreement=text_out(agreement),
+        agreement_fingerprint=agreement_fingerprint(agreement),
+        video_url=state.video_url,
+        participants=len(state.participants),
+    )
+
+
+def participant_out(participant: Participant) -> ParticipantOut:
+    """One participant for the facilitators' list."""
+    return ParticipantOut(
+        id=participant.id,
+        name=participant.name,
+        attributes=dict(participant.attributes),
+        joined_at=participant.joined_at,
     )

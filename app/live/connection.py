@@ -1,0 +1,117 @@
+"""One websocket as the room sees it: who is looking, and a bounded queue of frames.
+
+The room never awaits a socket. It pushes pre-encoded frames into each connection's queue
+and a sender task per connection drains it; a connection whose queue overflows (in frames
+or bytes) is marked too slow and closed, and the client resumes by sequence. So one member
+who stops reading never slows the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from app.core.actors import Actor
+from app.core.views import Audience, Sections, Viewer
+
+log = logging.getLogger(__name__)
+
+MAX_QUEUED_FRAMES = 2048
+MAX_QUEUED_BYTES = 1024 * 1024
+
+Send = Callable[[str], Awaitable[None]]
+Close = Callable[[int, str], Awaitable[None]]
+
+
+@dataclass(eq=False)
+class Connection:
+    """A viewer's socket with the last view the server sent it."""
+
+    viewer: Viewer
+    send: Send
+    close: Close
+    session_hash: str | None = None  # facilitators: the session that authenticated them
+    audience: Audience | None = None
+    personal: Sections = field(default_factory=dict)
+    max_frames: int = MAX_QUEUED_FRAMES
+    max_bytes: int = MAX_QUEUED_BYTES
+    _frames: deque[str] = field(default_factory=deque)
+    _bytes: int = 0
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _closing: tuple[int, str] | None = None
+    _task: asyncio.Task[None] | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The actor this connection's commands run as."""
+        if self.viewer.kind == "facilitator":
+            return Actor("user", self.viewer.id)
+        return Actor("participant", self.viewer.id)
+
+    @property
+    def closing(self) -> bool:
+        """Whether the connection is on its way out and takes no more frames."""
+        return self._closing is not None
+
+    def push(self, frame: str) -> bool:
+        """Queue a frame; False (and the connection closes) when it is too far behind."""
+        if self._closing is not None:
+            return False
+        if len(self._frames) >= self.max_frames or self._bytes + len(frame) > self.max_bytes:
+            log.info("closing a connection of %s: too far behind", self.viewer.id)
+            self.end(4008, "too_slow", drop_queued=True)
+            return False
+        self._frames.append(frame)
+        self._bytes += len(frame)
+        self._ready.set()
+        return True
+
+    def end(
+        self, code: int, reason: str, *, last: str | None = None, drop_queued: bool = False
+    ) -> None:
+        """Close after the queued frames (and ``last``) are sent; drop them if asked."""
+        if self._closing is not None:
+            return
+        if drop_queued:
+            self._frames.clear()
+            self._bytes = 0
+        if last is not None:
+            self._frames.append(last)
+            self._bytes += len(last)
+        self._closing = (code, reason)
+        self._ready.set()
+
+    def start(self) -> None:
+        """Start the sender task."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._send_loop(), name=f"send:{self.viewer.id}")
+
+    async def stop(self) -> None:
+        """Stop the sender task (the socket is closed by its handler)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _send_loop(self) -> None:
+        try:
+            while True:
+                await self._ready.wait()
+                while self._frames:
+                    frame = self._frames.popleft()
+                    self._bytes -= len(frame)
+                    await self.send(frame)
+                self._ready.clear()
+                if self._closing is not None:
+                    code, reason = self._closing
+                    await self.close(code, reason)
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket is gone: the handler's receive loop notices
+            log.debug("sending to %s failed", self.viewer.id, exc_info=True)
