@@ -78,6 +78,37 @@ def _facilitator_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rehearse(args: argparse.Namespace) -> int:
+    import asyncio
+    import getpass
+
+    import httpx
+
+    from app.client import ClientClosed
+    from app.rehearsal import rehearse
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password of {args.email}: ")
+    try:
+        asyncio.run(
+            rehearse(
+                args.url,
+                args.email,
+                password,
+                participants=args.participants,
+                workshop=args.workshop,
+                agenda=args.agenda,
+                pause_s=args.pause,
+            )
+        )
+    except (httpx.HTTPError, ClientClosed, RuntimeError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -112,6 +143,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
     add.set_defaults(handler=_facilitator_add)
+
+    rehearsal = commands.add_parser(
+        "rehearse",
+        help="run a workshop end to end with simulated participants over the live protocol",
+    )
+    rehearsal.add_argument("--url", default="http://127.0.0.1:8000", help="the server")
+    rehearsal.add_argument("--email", default="facilitator@lernraum.local", help="facilitator")
+    rehearsal.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    rehearsal.add_argument("--participants", type=int, default=6, help="how many (default 6)")
+    rehearsal.add_argument("--workshop", help="an existing workshop in the lobby (default: new)")
+    rehearsal.add_argument(
+        "--agenda", default="peer-learning-kickoff", help="agenda of a new workshop"
+    )
+    rehearsal.add_argument(
+        "--pause", type=float, default=0.5, help="seconds to wait in each step (default 0.5)"
+    )
+    rehearsal.set_defaults(handler=_rehearse)
     return parser
 
 

@@ -124,6 +124,22 @@ async def list_library(request: Request) -> list[LibraryEntry]:
     return library_entries(_service(request).library)
 
 
+@router.get("/api/library/{source_id}", tags=["library"])
+async def library_file(source_id: str, request: Request) -> dict[str, Any]:
+    """One structure, deck or agenda as its file describes it: a structure's steps and board
+    templates (area ids), a deck's cards (card ids), an agenda's items."""
+    library = _service(request).library
+    found = (
+        library.structures.get(source_id)
+        or library.decks.get(source_id)
+        or library.agendas.get(source_id)
+    )
+    if found is None:
+        raise api_error("no_such_source", f"nothing called {source_id!r} in the library")
+    document: dict[str, Any] = found.model_dump(mode="json")
+    return document
+
+
 @router.get("/api/workshops", tags=["workshops"])
 async def list_workshops(request: Request) -> list[WorkshopSummary]:
     """Every workshop, oldest first."""
