@@ -30,6 +30,7 @@ from app.core.views import Viewer
 from app.joining import resolve_participant_token
 from app.live.connection import Connection
 from app.live.hub import Hub
+from app.live.references import check_references
 from app.live.room import Room
 from app.protocol import (
     CLIENT_MESSAGE,
@@ -241,6 +242,10 @@ class Gateway:
         except ValidationError as error:
             code = "unknown_command" if _unknown_type(error) else "invalid_command"
             connection.push(self.error(code, _summary(error), message.id))
+            return
+        refused = check_references(self.service.library, room.state, command)
+        if refused is not None:
+            connection.push(self.error(refused.code, refused.message, message.id))
             return
         # submit() queues the command synchronously, so one connection's commands keep
         # their order in the runner's inbox even though their acks are awaited in tasks.

@@ -204,3 +204,34 @@ async def test_a_removed_participant_is_disconnected(live_server):
             await again.close()
         finally:
             await ada.close()
+
+
+async def test_areas_and_cards_must_exist_in_the_library(live_server):
+    async with room(live_server) as r:
+        _, ada = await r.join("Ada")
+        try:
+            await r.facilitator.command({"type": "workshop.start"})
+            jumped = await r.facilitator.command({"type": "step.jump", "index": 7})  # formats
+            assert isinstance(jumped, Ack)
+            await settle(ada, seq=jumped.last_seq)
+            card = {"type": "card.place", "deck_id": "peer-learning-methods", "area": "formats"}
+            refused = [
+                {**card, "item_id": "c-1", "card_id": "no-such-card"},
+                {**card, "item_id": "c-2", "card_id": "x", "deck_id": "no-such-deck"},
+                {"type": "note.post", "item_id": "n-1", "text": "Hallo", "area": "nowhere"},
+            ]
+            for command in refused:
+                answer = await ada.command(command)
+                assert isinstance(answer, Error) and answer.code == "invalid_argument", command
+            async with httpx.AsyncClient(base_url=live_server.url) as http:
+                deck = (await http.get("/api/library/peer-learning-methods")).json()
+            placed = await ada.command(
+                {**card, "item_id": "c-3", "card_id": deck["cards"][0]["id"]}
+            )
+            posted = await ada.command(
+                {"type": "note.post", "item_id": "n-2", "text": "Hallo", "area": "hurdles"}
+            )
+            assert isinstance(placed, Ack) and isinstance(posted, Ack)
+            assert set(ada.view["items"]) == {"c-3", "n-2"}
+        finally:
+            await ada.close()
