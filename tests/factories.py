@@ -25,6 +25,7 @@ from app.core.plan import (
 from app.core.reducer import decide, evolve, fold
 from app.core.runofshow import create_workshop
 from app.core.state import WorkshopState
+from app.core.views import Sections, Viewer, view
 
 OWNER = Actor("user", "owner@example.org")
 STRANGER = Actor("user", "someone-else@example.org")
@@ -152,3 +153,15 @@ def refusal(state: WorkshopState, command: Any, actor: Actor, now: datetime) -> 
     assert isinstance(result, Rejection), result
     assert state == before
     return result.code
+
+
+def seen(pid: str) -> Viewer:
+    """A participant as a viewer."""
+    return Viewer("participant", pid)
+
+
+def look(state: WorkshopState, viewer: Viewer) -> Sections:
+    """The viewer's whole view, which must exist."""
+    result = view(state, viewer)
+    assert result is not None
+    return result

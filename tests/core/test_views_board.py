@@ -14,10 +14,10 @@ from app.core.clusters import CreateCluster
 from app.core.groups import Group
 from app.core.moderation import HarvestGroups, HideItem, MarkConfidential, RevealItems
 from app.core.state import WorkshopState
-from app.core.views import Sections, Viewer, diff, view
+from app.core.views import Viewer, diff
 from app.core.voting import CastVote, RevealVotes
 from app.core.wicked import AnswerWickedQuestion, ProposeWickedQuestion
-from tests.factories import OWNER, act, board_step, running_workshop, with_groups
+from tests.factories import OWNER, act, board_step, look, running_workshop, seen, with_groups
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PIDS = ("p-1", "p-2", "p-3", "p-4", "p-5")
@@ -26,17 +26,6 @@ FACILITATOR = Viewer("facilitator", OWNER.id)
 G1, G2 = "r1-g1", "r1-g2"
 # sections that name every participant by design; authorship must not leak anywhere else
 ROSTER_SECTIONS = ("people", "groups", "me")
-
-
-def seen(pid: str) -> Viewer:
-    return Viewer("participant", pid)
-
-
-def look(state: WorkshopState, viewer: Viewer) -> Sections:
-    """The viewer's whole view, which must exist."""
-    result = view(state, viewer)
-    assert result is not None
-    return result
 
 
 def dump(state: WorkshopState, viewer: Viewer, *, without: tuple[str, ...] = ()) -> str:

@@ -16,8 +16,8 @@ from app.core.reflections import ShareReflection, SubmitReflection
 from app.core.signals import RaiseHand, SignalDone
 from app.core.speedmatching import FormMatches, PlanSpeedMatching, RateMatch
 from app.core.state import WorkshopState
-from app.core.views import Sections, Viewer, view
-from tests.factories import OWNER, act, running_workshop, step_allowing, with_groups
+from app.core.views import Viewer
+from tests.factories import OWNER, act, look, running_workshop, seen, step_allowing, with_groups
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 PIDS = ("p-1", "p-2", "p-3", "p-4", "p-5")
@@ -29,17 +29,6 @@ STEPS = (
     step_allowing("s1/check-out", "reflection", anonymous=True),
 )
 CANVAS_TEXT = "Reverse mentoring for the night shift"
-
-
-def seen(pid: str) -> Viewer:
-    return Viewer("participant", pid)
-
-
-def look(state: WorkshopState, viewer: Viewer) -> Sections:
-    """The viewer's whole view, which must exist."""
-    result = view(state, viewer)
-    assert result is not None
-    return result
 
 
 def dump(state: WorkshopState, viewer: Viewer) -> str:
