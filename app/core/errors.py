@@ -26,6 +26,7 @@ Codes are stable strings that clients and the web layer map on (see docs/protoco
     action_not_allowed  the current step (or the actor's role in it) does not allow this
     no_such_milestone / no_such_poll
     poll_closed         the poll takes no more answers and cannot be revealed or closed again
+    poll_revealed       an anonymous poll whose results are shown takes no more answers
     invalid_choice      a poll answer outside the poll's values, or several for a single choice
     already_queued / not_queued / queue_empty   the speaking queue
     stale_queue         a call of the next speaker naming someone no longer first in the queue

@@ -7,7 +7,8 @@ Shared sections (one per audience, see ``views.py``):
     {"question": str, "options": [str], "values": [int], "mood": bool, "anonymous": bool,
      "multiple": bool, "status": "open" | "closed", "revealed": bool, "step_index": int,
      "opened_at": iso, "closed_at": iso | null, "answered": int,
-     "tallies": [int] | null,  # one per value; participants: null until revealed or closed
+     "tallies": [int] | null,  # one per value; null until revealed or closed (facilitators
+                               # see a named poll's tallies at once)
      # facilitators only:
      "opened_by": str, "answers": {participant id: [int]}}  # always {} in anonymous polls
 
@@ -82,7 +83,11 @@ def _poll_json(poll: Poll, sees_all: bool) -> Json:
         "opened_at": iso(poll.opened_at),
         "closed_at": iso(poll.closed_at),
         "answered": len(poll.voters),
-        "tallies": list(poll.tallies) if sees_all or poll.results_public else None,
+        # anonymous polls: nobody watches the tallies move, or the timing of an answer
+        # next to a named "done" would tell who chose what
+        "tallies": list(poll.tallies)
+        if poll.results_public or (sees_all and not poll.anonymous)
+        else None,
     }
     if sees_all:
         answers = {} if poll.anonymous else poll.answers

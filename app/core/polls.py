@@ -193,6 +193,9 @@ def decide_answer(
     poll = _open_poll(state, command.poll_id)
     if not (step.permissions.allows("poll") or poll.run == len(state.runs)):
         raise Rejected("action_not_allowed", f"step {step.key!r} takes no poll answers")
+    if poll.anonymous and poll.revealed:
+        # with the tallies on screen, a change after the reveal would show who chose what
+        raise Rejected("poll_revealed", f"anonymous poll {poll.id!r} shows its results already")
     choices = tuple(sorted(set(command.choices)))
     if (
         not choices

@@ -9,9 +9,11 @@ from typing import Any
 from app.core.actors import Actor
 from app.core.breakouts import OpenBreakouts
 from app.core.commands import NextStep
+from app.core.errors import Rejection
 from app.core.groups import Group
 from app.core.personal import ShareCanvas, UpdateCanvas
 from app.core.polls import AnswerPoll, ClosePoll, OpenPoll, RevealPoll
+from app.core.reducer import decide
 from app.core.reflections import ShareReflection, SubmitReflection
 from app.core.signals import RaiseHand, SignalDone
 from app.core.speedmatching import FormMatches, PlanSpeedMatching, RateMatch
@@ -136,11 +138,16 @@ def test_anonymous_poll_results_wait_for_the_reveal_and_never_name_anyone():
     assert look(state, seen("p-3"))["polls"]["mood"]["tallies"] is None
     assert look(state, seen("p-3"))["polls"]["mood"]["answered"] == 2
     facilitator = look(state, FACILITATOR)["polls"]["mood"]
-    assert (facilitator["tallies"], facilitator["answers"]) == ([0, 1, 0, 1, 0], {})
+    # not even the facilitators watch an anonymous poll's tallies move: next to named
+    # "done" signals the timing of each change would tell who chose what
+    assert (facilitator["tallies"], facilitator["answers"]) == (None, {})
     assert look(state, seen("p-1"))["my_poll_answers"] == {"mood": {"choices": [4]}}
     assert look(state, seen("p-3"))["my_poll_answers"] == {}
     state = act(state, RevealPoll(poll_id="mood"), OWNER, NOW)
     assert look(state, seen("p-3"))["polls"]["mood"]["tallies"] == [0, 1, 0, 1, 0]
+    assert look(state, FACILITATOR)["polls"]["mood"]["tallies"] == [0, 1, 0, 1, 0]
+    late = decide(state, AnswerPoll(poll_id="mood", choices=(1,)), P2, NOW)
+    assert isinstance(late, Rejection) and late.code == "poll_revealed"
     state = act(state, ClosePoll(poll_id="mood"), OWNER, NOW)
     assert look(state, seen("p-1"))["my_poll_answers"] == {"mood": {"choices": None}}
     for viewer in (FACILITATOR, seen("p-2"), seen("p-3")):
