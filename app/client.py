@@ -166,8 +166,8 @@ class LiveClient:
         delay = 0.05
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + self.retry_for_s
-        first = True
         while True:
+            welcomes = self.stats.welcomes
             try:
                 await self._session()
                 delay = 0.05
@@ -178,15 +178,18 @@ class LiveClient:
                 return
             except (OSError, ConnectionClosed, InvalidStatus, TimeoutError) as error:
                 log.debug("connection lost: %s", error)
+            if self.stats.welcomes > welcomes:
+                # this connection was welcomed: the retry window and the back-off start over
+                # when it drops, also when it ends abnormally (a crashed server sends no close)
+                delay = 0.05
+                give_up_at = loop.time() + self.retry_for_s
             self.connected.clear()
             if not self.reconnect or loop.time() > give_up_at:
                 closed = ClientClosed("disconnected")
                 self.closed_for_good = closed
                 self._fail_pending(closed)
                 return
-            if not first:
-                self.stats.reconnects += 1
-            first = False
+            self.stats.reconnects += 1  # every attempt after a connection ended or failed
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 

@@ -180,7 +180,9 @@ class Gateway:
         session_hash: str | None = None
         if hello.token:
             participant = await _resolve_participant(self.websocket, hello.token)
-            if participant is not None and participant[0] == hello.workshop:
+            if participant is not None and participant[0] != hello.workshop:
+                raise Refused("forbidden", "that token is for another workshop", CLOSE_FORBIDDEN)
+            if participant is not None:
                 viewer = Viewer("participant", participant[1])
         else:
             session = hello.session or self.websocket.cookies.get(SESSION_COOKIE)
