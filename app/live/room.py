@@ -166,13 +166,19 @@ class Room:
     # --- fan-out -----------------------------------------------------------------------
 
     def _committed(self, state: WorkshopState, recorded: list[Recorded]) -> None:
-        """Send every connection what the commit changed in its view."""
+        """Send every connection what the commit changed in its view, in ONE event.
+
+        A client counts an event's ``seq`` as applied when the event arrives, so a commit's
+        shared and personal changes must travel together. Most connections have no personal
+        change in a commit and get their audience's frame, encoded once; the few that do
+        (the sender, people who changed groups) get a frame of their own."""
         del recorded
         self._recent.append(state)
         now = self.now()
         seq = state.version
         fresh: dict[str, Sections] = {}
-        frames: dict[str, str | None] = {}
+        shared_changes: dict[str, list[Change]] = {}
+        frames: dict[str, str] = {}
         for connection in list(self.connections):
             if connection.closing:
                 continue
@@ -185,27 +191,26 @@ class Room:
                 fresh[audience.key] = shared_view(state, audience)
             old_audience = connection.audience
             if old_audience is not None and old_audience.key == audience.key:
-                if audience.key not in frames:
-                    changes = diff(self._shared.get(audience.key, {}), fresh[audience.key])
-                    frames[audience.key] = (
-                        encode(Event(server_time=now, seq=seq, changes=wire(changes)))
-                        if changes
-                        else None
-                    )
-                frame = frames[audience.key]
-                if frame is not None:
-                    connection.push(frame)
-            else:
+                if audience.key not in shared_changes:
+                    old = self._shared.get(audience.key, {})
+                    shared_changes[audience.key] = diff(old, fresh[audience.key])
+                changes = shared_changes[audience.key]
+            else:  # moved to another group, or breakouts opened or closed
                 old = self._shared.get(old_audience.key, {}) if old_audience else {}
                 changes = diff(old, fresh[audience.key])
                 connection.audience = audience
-                if changes:
-                    connection.push(encode(Event(server_time=now, seq=seq, changes=wire(changes))))
             personal = personal_view(state, connection.viewer)
-            changes = diff(connection.personal, personal)
+            mine = diff(connection.personal, personal)
             connection.personal = personal
-            if changes:
-                connection.push(encode(Event(server_time=now, seq=seq, changes=wire(changes))))
+            if mine or changes is not shared_changes.get(audience.key):
+                if changes or mine:
+                    event = Event(server_time=now, seq=seq, changes=wire(changes + mine))
+                    connection.push(encode(event))
+            elif changes:
+                if audience.key not in frames:
+                    event = Event(server_time=now, seq=seq, changes=wire(changes))
+                    frames[audience.key] = encode(event)
+                connection.push(frames[audience.key])
         self._shared = fresh
 
     async def _beat(self) -> None:

@@ -489,7 +489,7 @@ class Workshop:
                 await ack(clients[pid], {"type": "vote.cast", "item_id": target[pid]})
 
         await asyncio.gather(*(vote(pid) for pid in target if pid not in last))
-        voter = self.people[0].id if self.people[0].id not in last else self.people[1].id
+        voter = next(person.id for person in self.people if person.id not in last)
         extra = {"type": "vote.cast", "item_id": target[voter]}
         assert await refusal(clients[voter], extra) == "vote_budget_exhausted"
         (first, members), (_, others) = list(self.groups.items())[:2]
