@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import httpx
 
+from app.accounts import Accounts
+from app.store import Store
 from tests.conftest import LiveServer
+
+OWNER = "facilitator@lernraum.local"
+PASSWORD = "correct horse battery staple"
 
 
 def test_healthz_answers_with_version_and_server_time(live_server: LiveServer):
@@ -25,22 +33,40 @@ def test_openapi_documents_the_api(live_server: LiveServer):
     )
 
 
+@contextmanager
+def _owner(live_server: LiveServer) -> Iterator[httpx.Client]:
+    """An HTTP client logged in as the demo workshop's owner."""
+    store = Store(live_server.settings.database_url)
+    try:
+        Accounts(store.engine).add_facilitator(OWNER, PASSWORD, live_server.clock.now())
+    finally:
+        store.close()
+    with httpx.Client(base_url=live_server.url) as client:
+        client.post("/api/auth/login", json={"email": OWNER, "password": PASSWORD})
+        yield client
+
+
 def test_a_fresh_server_has_the_90_minute_demo_workshop(live_server: LiveServer):
     """On an empty store the reference workshop is created, in the lobby, 90 minutes long."""
-    workshops = httpx.get(f"{live_server.url}/api/workshops").json()
-    assert [(w["agenda_id"], w["phase"], w["planned_s"]) for w in workshops] == [
-        ("peer-learning-kickoff", "lobby", 90 * 60)
-    ]
-    detail = httpx.get(f"{live_server.url}/api/workshops/{workshops[0]['id']}").json()
+    with _owner(live_server) as owner:
+        workshops = owner.get("/api/workshops").json()
+        assert [(w["agenda_id"], w["phase"], w["planned_s"]) for w in workshops] == [
+            ("peer-learning-kickoff", "lobby", 90 * 60)
+        ]
+        detail = owner.get(f"/api/workshops/{workshops[0]['id']}").json()
     assert detail["steps"][0]["projected_start"].startswith("2026-11-25T09:00:00")
     assert detail["projected_end"].startswith("2026-11-25T10:30:00")
 
 
-def test_unknown_workshop_is_a_404(live_server: LiveServer):
-    """Asking for a workshop that does not exist is a clear 404."""
-    response = httpx.get(f"{live_server.url}/api/workshops/nope")
-    assert response.status_code == 404
-    assert "nope" in response.json()["detail"]
+def test_workshops_are_listed_for_their_facilitators_only(live_server: LiveServer):
+    """Without a session there is no list and no workshop; an unknown id is a typed 404."""
+    assert httpx.get(f"{live_server.url}/api/workshops").status_code == 401
+    with _owner(live_server) as owner:
+        workshop_id = owner.get("/api/workshops").json()[0]["id"]
+        missing = owner.get("/api/workshops/nope")
+    assert (missing.status_code, missing.json()["detail"]["code"]) == (404, "no_such_workshop")
+    anonymous = httpx.get(f"{live_server.url}/api/workshops/{workshop_id}")
+    assert (anonymous.status_code, anonymous.json()["detail"]["code"]) == (401, "not_logged_in")
 
 
 def test_start_page_lists_the_demo_and_escapes_titles(live_server: LiveServer):

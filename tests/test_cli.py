@@ -50,8 +50,8 @@ def test_serve_starts_with_sqlite_in_the_working_directory_and_the_demo(tmp_path
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             assert time.monotonic() < deadline, "server did not come up"
             time.sleep(0.1)
-        workshops = httpx.get(f"http://127.0.0.1:{port}/api/workshops").json()
-        assert [w["agenda_id"] for w in workshops] == ["peer-learning-kickoff"]
+        start_page = httpx.get(f"http://127.0.0.1:{port}/").text
+        assert "Peer Learning: Auftaktworkshop (90 Minuten)" in start_page
         assert (tmp_path / "lernraum.db").exists()
     finally:
         process.terminate()

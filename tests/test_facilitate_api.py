@@ -151,7 +151,8 @@ def test_creating_a_workshop_needs_a_login_and_a_library_source(room: Room):
     assert _error(unknown) == (404, "no_such_source")
     blank = room.other.post("/api/workshops", json={"source_id": "check-in", "title": "  "})
     assert _error(blank) == (422, "invalid_argument")
-    assert len(room.anonymous.get("/api/workshops").json()) == 1
+    assert len(room.owner.get("/api/workshops").json()) == 1
+    assert room.other.get("/api/workshops").json() == []  # facilitates nothing yet
     created = room.other.post("/api/workshops", json=body)
     assert created.status_code == 201
     view = created.json()

@@ -19,16 +19,11 @@ from sqlalchemy import text
 
 from app import __version__
 from app.core.errors import Rejection
-from app.live.hub import Hub
 from app.web.schemas import (
     ErrorOut,
     Health,
     LibraryEntry,
-    WorkshopOut,
-    WorkshopSummary,
-    describe,
     library_entries,
-    summarise,
 )
 from app.workshops import WorkshopService
 
@@ -138,21 +133,3 @@ async def library_file(source_id: str, request: Request) -> dict[str, Any]:
         raise api_error("no_such_source", f"nothing called {source_id!r} in the library")
     document: dict[str, Any] = found.model_dump(mode="json")
     return document
-
-
-@router.get("/api/workshops", tags=["workshops"])
-async def list_workshops(request: Request) -> list[WorkshopSummary]:
-    """Every workshop, oldest first."""
-    hub: Hub = request.app.state.hub
-    return [summarise(state) for state in await hub.all()]
-
-
-@router.get("/api/workshops/{workshop_id}", tags=["workshops"])
-async def get_workshop(workshop_id: str, request: Request) -> WorkshopOut:
-    """One workshop with its live plan: planned, actual and projected times of every step."""
-    service = _service(request)
-    hub: Hub = request.app.state.hub
-    state = await hub.get(workshop_id)
-    if state is None:
-        raise HTTPException(status_code=404, detail=f"no workshop {workshop_id!r}")
-    return describe(state, service.clock.now())

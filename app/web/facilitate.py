@@ -38,8 +38,12 @@ from app.web.schemas import (
     FacilitationOut,
     LinksOut,
     ParticipantOut,
+    WorkshopOut,
+    WorkshopSummary,
+    describe,
     describe_for_facilitators,
     participant_out,
+    summarise,
 )
 from app.workshops import WorkshopService
 
@@ -181,6 +185,20 @@ def unique_keys(plan: tuple[PlanStep, ...], steps: tuple[PlanStep, ...]) -> tupl
         suffix = f"#{number}"
         renamed = tuple(replace(step, key=step.key + suffix) for step in steps)
     return renamed
+
+
+@router.get("")
+async def list_workshops(request: Request) -> list[WorkshopSummary]:
+    """The workshops the logged-in facilitator owns or co-facilitates, oldest first."""
+    actor = await _logged_in(request)
+    return [summarise(state) for state in await _hub(request).all() if state.is_facilitator(actor)]
+
+
+@router.get("/{workshop_id}")
+async def get_workshop(workshop_id: str, request: Request) -> WorkshopOut:
+    """One workshop with its live plan: planned, actual and projected times of every step."""
+    _, state = await _facilitating(request, workshop_id)
+    return describe(state, _service(request).clock.now())
 
 
 @router.post("", status_code=201)

@@ -48,12 +48,16 @@ async def facilitator_session(server: LiveServer, email: str = OWNER_EMAIL) -> s
 
 async def demo_workshop(server: LiveServer) -> str:
     """The id of the demo workshop the server seeded."""
-    import httpx
+    return stored_workshop(server.settings.database_url)
 
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        listed = (await http.get("/api/workshops")).json()
-    workshop_id: str = listed[0]["id"]
-    return workshop_id
+
+def stored_workshop(database_url: str) -> str:
+    """The id of the first workshop in a store (the demo on a fresh server)."""
+    store = Store(database_url)
+    try:
+        return store.workshop_ids()[0]
+    finally:
+        store.close()
 
 
 @dataclass

@@ -41,6 +41,7 @@ from tests.live.support import (
     scaled_now,
     server_process,
     settle,
+    stored_workshop,
 )
 
 SCALE = 4.0  # workshop seconds per real second; ±1 s of workshop time is 250 ms of real time
@@ -58,13 +59,6 @@ MAX_NOTES_PER_WORKER = 40
 POST_PAUSE_S = 0.12  # keeps each connection well under the 20 commands/s rate limit
 ACKS_BEFORE_KILL = 40
 ACKS_AFTER_RESTART = 20
-
-
-async def _demo_workshop(url: str) -> str:
-    async with httpx.AsyncClient(base_url=url) as http:
-        listed = (await http.get("/api/workshops")).json()
-    workshop_id: str = listed[0]["id"]
-    return workshop_id
 
 
 async def _ok(client: LiveClient, command: dict[str, object]) -> Ack:
@@ -171,7 +165,7 @@ async def test_a_killed_server_loses_no_acknowledged_note_and_applies_none_twice
     async with server_process(tmp_path, clock_scale=SCALE, clock_epoch=epoch) as server:
         try:
             session = await log_in(server.url, OWNER_EMAIL, PASSWORD)
-            workshop = await _demo_workshop(server.url)
+            workshop = stored_workshop(server.database_url)
             code = await join_code(server.url, workshop, session)
             facilitator = LiveClient(server.url, workshop, session=session, retry_for_s=RETRY_S)
             clients.append(facilitator)
@@ -312,7 +306,7 @@ async def _room_with_one_participant(
     server: ServerProcess, retry_for_s: float
 ) -> tuple[str, LiveClient, LiveClient]:
     session = await log_in(server.url, OWNER_EMAIL, PASSWORD)
-    workshop = await _demo_workshop(server.url)
+    workshop = stored_workshop(server.database_url)
     code = await join_code(server.url, workshop, session)
     person = await join(server.url, code, "Ada")
     facilitator = LiveClient(server.url, workshop, session=session, retry_for_s=retry_for_s)
