@@ -167,9 +167,13 @@ def item_for(state: WorkshopState, who: BoardActor, item_id: str) -> Item:
         raise Rejected("no_such_item", f"no item {item_id!r}")
     if item.deleted:
         raise Rejected("item_deleted", f"item {item_id!r} was deleted")
-    if who.facilitator or item.author == who.id:
+    if item.author == who.id:
         return item
-    if item.hidden or not item.revealed:
+    if not item.revealed:  # private writing: only its author knows it exists until revealed
+        raise Rejected("no_such_item", f"no item {item_id!r}")
+    if who.facilitator:
+        return item
+    if item.hidden:
         raise Rejected("no_such_item", f"no item {item_id!r}")
     if not in_reach(who, item.scope, item.harvested):
         raise Rejected("not_in_scope", f"item {item_id!r} belongs to another group")

@@ -134,9 +134,11 @@ ModerationCommand = HideItem | UnhideItem | MarkConfidential | RevealItems | Har
 ModerationEvent = ItemHidden | ItemUnhidden | ConfidentialMarked | ItemsRevealed | BoardHarvested
 
 
-def _live(state: WorkshopState, item_id: str) -> Item:
+def _live(state: WorkshopState, item_id: str, actor: Actor) -> Item:
+    """An item a facilitator may moderate: someone else's unrevealed private writing is
+    not in the facilitators' view either, so for them it does not exist yet."""
     item = state.board.items.get(item_id)
-    if item is None:
+    if item is None or (not item.revealed and item.author != actor.id):
         raise Rejected("no_such_item", f"no item {item_id!r}")
     if item.deleted:
         raise Rejected("item_deleted", f"item {item_id!r} was deleted")
@@ -148,7 +150,7 @@ def decide_hide(
 ) -> list[ModerationEvent]:
     """Hide an item from everyone but its author."""
     require_facilitator(state, actor)
-    item = _live(state, command.item_id)
+    item = _live(state, command.item_id, actor)
     if item.hidden:
         raise Rejected("invalid_argument", f"item {item.id!r} is hidden already")
     reason = command.reason
@@ -162,7 +164,7 @@ def decide_unhide(
 ) -> list[ModerationEvent]:
     """Show a hidden item again."""
     require_facilitator(state, actor)
-    item = _live(state, command.item_id)
+    item = _live(state, command.item_id, actor)
     if not item.hidden:
         raise Rejected("invalid_argument", f"item {item.id!r} is not hidden")
     return [ItemUnhidden(item_id=item.id, at=now)]

@@ -37,17 +37,19 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from app.core.actors import SYSTEM
 from app.core.breakouts import BreakoutsClosed, BreakoutsEvent, OpenBreakouts, open_for
 from app.core.errors import Rejected
 from app.core.moderation import ItemsRevealed
 from app.core.plan import PlanStep
 from app.core.polls import PollClosed
+from app.core.signals import QueueCleared
 from app.core.state import WorkshopState
 from app.core.voting import VoteEvent, on_step_leave
 
 MIN_GROUPED = 2  # fewer people than this stay in the plenary
 
-RoomEvent = VoteEvent | ItemsRevealed | BreakoutsEvent | PollClosed
+RoomEvent = VoteEvent | ItemsRevealed | BreakoutsEvent | PollClosed | QueueCleared
 
 
 def structure_run(step: PlanStep) -> str:
@@ -61,13 +63,17 @@ def leave(state: WorkshopState, now: datetime) -> list[RoomEvent]:
 
 
 def finish(state: WorkshopState, now: datetime) -> list[RoomEvent]:
-    """What the end of the workshop does: recall everyone, close the polls still open."""
+    """What the end of the workshop does: recall everyone, close the polls still open, and
+    lower the hands still up (nobody will be called any more)."""
     events: list[RoomEvent] = []
     if state.breakouts.open:
         events.append(BreakoutsClosed(round=state.breakouts.round, at=now))
     for poll_id in sorted(state.polls.by_id):
         if state.polls.by_id[poll_id].status == "open":
             events.append(PollClosed(poll_id=poll_id, at=now))
+    for scope in sorted(state.signals.queues):
+        if state.signals.queues[scope]:
+            events.append(QueueCleared(scope=scope, by=SYSTEM.id, at=now))
     return events
 
 

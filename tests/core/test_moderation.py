@@ -17,6 +17,7 @@ from app.core.moderation import (
     HarvestGroups,
     HideItem,
     MarkConfidential,
+    RevealItems,
     UnhideItem,
 )
 from app.core.reducer import decide
@@ -106,3 +107,22 @@ def test_nothing_moderates_an_ended_workshop(room, clock):
     state = act(room, EndWorkshop(), OWNER, clock.now())
     for command in (HideItem(item_id="n1"), HarvestGroups()):
         assert refusal(state, command, OWNER, clock.now()) == "workshop_ended"
+
+
+def test_nobody_but_its_author_can_find_unrevealed_private_writing(clock):
+    """Facilitators do not see private writing before the reveal, so no command of theirs
+    may confirm it exists: every one answers as if the id were unknown."""
+    steps = (board_step("s0/p", "notes", private=True),)
+    state = running_workshop(steps, clock.now(), ("p-1", "p-2"))
+    state = act(state, PostNote(item_id="secret", text="mine"), P1, clock.now())
+    for command in (
+        HideItem(item_id="secret"),
+        MarkConfidential(item_id="secret", confidential=True),
+        EditNote(item_id="secret", text="changed"),
+        ColourNote(item_id="secret", colour="red"),
+    ):
+        for actor in (OWNER, P2) if not isinstance(command, HideItem) else (OWNER,):
+            assert refusal(state, command, actor, clock.now()) == "no_such_item", command
+    assert act(state, ColourNote(item_id="secret", colour="red"), P1, clock.now())
+    state = act(state, RevealItems(), OWNER, clock.now())
+    assert act(state, HideItem(item_id="secret"), OWNER, clock.now())

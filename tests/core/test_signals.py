@@ -209,7 +209,9 @@ def test_going_back_to_a_step_starts_its_done_signals_fresh(plenary, clock):
 def test_signals_end_with_the_workshop(plenary, clock):
     """An ended workshop takes no hands, calls or done signals; the view is empty."""
     plenary = apply(plenary, RaiseHand(), PARTICIPANT, clock.now())
+    assert plenary.signals.queues["plenary"]
     ended = apply(plenary, EndWorkshop(), OWNER, clock.now())
+    assert not any(ended.signals.queues.values())  # the hands still up went down
     for command, actor in [
         (RaiseHand(), P["p-2"]),
         (LowerHand(), PARTICIPANT),
