@@ -365,30 +365,34 @@ async def join(
     *,
     attributes: dict[str, str] | None = None,
     token: str | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> Joined:
     """Join a workshop with its code (or link token) as ``name``, accepting its agreement.
 
     A client that joins accepts the working agreement the server shows; a person using a
-    browser reads it first."""
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        info = await http.get(f"/api/join/{code}")
-        info.raise_for_status()
-        body: dict[str, Any] = {
-            "name": name,
-            "attributes": attributes or {},
-            "agreement": info.json()["agreement_fingerprint"],
-            "participant_token": token,
-        }
-        body["code" if len(code) <= 16 else "link_token"] = code
-        response = await http.post("/api/join", json=body)
-        response.raise_for_status()
-        joined = response.json()
-        return Joined(
-            workshop_id=joined["workshop_id"],
-            participant_id=joined["participant_id"],
-            token=joined["participant_token"],
-            name=joined["name"],
-        )
+    browser reads it first. Pass ``http`` (based at ``base_url``) to reuse a connection pool
+    when joining many."""
+    if http is None:
+        async with httpx.AsyncClient(base_url=base_url) as own:
+            return await join(base_url, code, name, attributes=attributes, token=token, http=own)
+    info = await http.get(f"/api/join/{code}")
+    info.raise_for_status()
+    body: dict[str, Any] = {
+        "name": name,
+        "attributes": attributes or {},
+        "agreement": info.json()["agreement_fingerprint"],
+        "participant_token": token,
+    }
+    body["code" if len(code) <= 16 else "link_token"] = code
+    response = await http.post("/api/join", json=body)
+    response.raise_for_status()
+    joined = response.json()
+    return Joined(
+        workshop_id=joined["workshop_id"],
+        participant_id=joined["participant_id"],
+        token=joined["participant_token"],
+        name=joined["name"],
+    )
 
 
 async def join_code(base_url: str, workshop_id: str, session: str) -> str:

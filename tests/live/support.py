@@ -347,19 +347,8 @@ async def code_of(http: httpx.AsyncClient, session: str, workshop: str) -> str:
 
 
 async def join_with(http: httpx.AsyncClient, code: str, name: str) -> Joined:
-    """Join by code, accepting the agreement shown, as ``app.client.join`` does."""
-    info = await http.get(f"/api/join/{code}")
-    assert info.status_code == 200, info.text
-    body = {"code": code, "name": name, "agreement": info.json()["agreement_fingerprint"]}
-    response = await http.post("/api/join", json=body)
-    assert response.status_code == 200, response.text
-    joined = response.json()
-    return Joined(
-        workshop_id=joined["workshop_id"],
-        participant_id=joined["participant_id"],
-        token=joined["participant_token"],
-        name=joined["name"],
-    )
+    """Join by code through a shared HTTP client."""
+    return await join(str(http.base_url), code, name, http=http)
 
 
 async def facilitation(http: httpx.AsyncClient, session: str, workshop: str) -> dict[str, Any]:
