@@ -265,12 +265,30 @@ def is_own(item: Item, viewer: Viewer) -> bool:
     return item.author == viewer.id and item.author_kind == kind
 
 
+# The author index of the latest items mapping. Items mappings are never changed in place
+# (every change makes a new one), so the index of the same object stays right; holding the
+# last one makes each viewer's "my items" cost their own items, not the whole board.
+_AUTHOR_INDEX: list[tuple[Mapping[str, Item], dict[str, list[Item]]]] = []
+
+
+def items_by_author(items: Mapping[str, Item]) -> dict[str, list[Item]]:
+    """The items of each author id, sorted by item id."""
+    cached = _AUTHOR_INDEX[0] if _AUTHOR_INDEX else None  # read once: threads may replace it
+    if cached is not None and cached[0] is items:
+        return cached[1]
+    index: dict[str, list[Item]] = {}
+    for item in _sorted_items(items.values()):
+        index.setdefault(item.author, []).append(item)
+    _AUTHOR_INDEX[:] = [(items, index)]
+    return index
+
+
 def _my_items(state: WorkshopState, viewer: Viewer) -> Section:
     """The viewer's own live items, whatever the shared view shows of them."""
     sees_all = viewer.kind == "facilitator"
     return {
         item.id: item_json(state, item, sees_all=sees_all, author=True)
-        for item in _sorted_items(state.board.items.values())
+        for item in items_by_author(state.board.items).get(viewer.id, ())
         if not item.deleted and is_own(item, viewer)
     }
 
