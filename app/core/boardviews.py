@@ -114,8 +114,28 @@ def _answer_json(state: WorkshopState, answer: Answer, sees_all: bool) -> Json:
     }
 
 
+# Items are frozen and every change makes a new item, so an item's JSON can be kept while
+# the same item object lives on the board (answers also depend on who facilitates).
+_ITEM_JSON: dict[tuple[int, bool, bool], tuple[Item, object, Json]] = {}
+ITEM_JSON_CACHE = 50_000
+
+
 def item_json(state: WorkshopState, item: Item, *, sees_all: bool, author: bool = False) -> Json:
-    """One item as a viewer sees it; ``author`` when the viewer wrote it."""
+    """One item as a viewer sees it; ``author`` when the viewer wrote it. Callers must not
+    change the value they get: the same one serves every viewer of the same item."""
+    key = (id(item), sees_all, author)
+    facilitators = state.facilitators if item.answers else None
+    cached = _ITEM_JSON.get(key)
+    if cached is not None and cached[0] is item and cached[1] is facilitators:
+        return cached[2]
+    if len(_ITEM_JSON) >= ITEM_JSON_CACHE:
+        _ITEM_JSON.clear()
+    result = _item_json(state, item, sees_all=sees_all, author=author)
+    _ITEM_JSON[key] = (item, facilitators, result)
+    return result
+
+
+def _item_json(state: WorkshopState, item: Item, *, sees_all: bool, author: bool) -> Json:
     question = None
     if item.kind == "wicked_question":
         question = {"de": question_text(item, "de"), "en": question_text(item, "en")}

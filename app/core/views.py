@@ -124,7 +124,8 @@ def diff(
         if before is after:
             continue
         for key, value in after.items():
-            if before.get(key, None) != value:
+            earlier = before.get(key, None)
+            if earlier is not value and earlier != value:
                 changes.append(Change(name, key, value))
         changes.extend(Change(name, key, None) for key in before if key not in after)
     return changes
