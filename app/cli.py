@@ -109,6 +109,58 @@ def _rehearse(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from app.clock import SystemClock
+    from app.export import build_bundle, render
+    from app.export.archive import load_import
+    from app.settings import Settings
+    from app.store import Store
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    store = Store(settings.database_url)
+    try:
+        state = store.load_state(args.workshop)
+        bundle = (
+            build_bundle(state, SystemClock().now())
+            if state is not None
+            else load_import(store, args.workshop)
+        )
+    finally:
+        store.close()
+    if bundle is None:
+        print(f"error: no workshop {args.workshop!r} in the store", file=sys.stderr)
+        return 1
+    text = render(bundle, args.format)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        # newline="": the CSV's CRLF line ends are written as they are on every platform
+        args.output.write_text(text, encoding="utf-8", newline="")
+        print(f"Exported {args.workshop} as {args.format} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from app.clock import SystemClock
+    from app.export import BundleError
+    from app.export.archive import ImportRefused, save_import
+    from app.settings import Settings
+    from app.store import Store
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    store = Store(settings.database_url)
+    try:
+        store.create_schema()
+        bundle = save_import(store, args.file.read_text(encoding="utf-8"), SystemClock().now())
+    except (BundleError, ImportRefused, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"Imported {bundle.workshop.id} ({bundle.workshop.title}) as a read-only record.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -162,6 +214,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--pause", type=float, default=0.5, help="seconds to wait in each step (default 0.5)"
     )
     rehearsal.set_defaults(handler=_rehearse)
+
+    export = commands.add_parser(
+        "export", help="export a workshop's outcomes from the store (no server needed)"
+    )
+    export.add_argument("workshop", help="the workshop's id")
+    export.add_argument(
+        "--format", choices=("json", "csv", "md", "html"), default="json", help="(default json)"
+    )
+    export.add_argument("--output", type=Path, help="a file (default: standard output)")
+    export.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
+    export.set_defaults(handler=_export)
+
+    imported = commands.add_parser(
+        "import", help="keep an exported JSON bundle as a read-only record (see docs/export.md)"
+    )
+    imported.add_argument("file", type=Path, help="a lernraum-export JSON file")
+    imported.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
+    imported.set_defaults(handler=_import)
     return parser
 
 

@@ -19,6 +19,7 @@ from app.settings import Settings
 from app.structures import SHIPPED_ROOT, load_library
 from app.web.api import router as api_router
 from app.web.auth import router as auth_router
+from app.web.exports import router as exports_router
 from app.web.facilitate import router as facilitate_router
 from app.web.join import router as join_router
 from app.web.live import router as live_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(auth_router)
     app.include_router(join_router)
     app.include_router(facilitate_router)
+    app.include_router(exports_router)
     app.include_router(live_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
