@@ -24,6 +24,8 @@ from app.web.facilitate import router as facilitate_router
 from app.web.join import router as join_router
 from app.web.live import router as live_router
 from app.web.pages import router as pages_router
+from app.web.rooms import router as rooms_router
+from app.web.security import SecurityHeaders
 from app.workshops import WorkshopService
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
@@ -81,5 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(exports_router)
     app.include_router(live_router)
     app.include_router(pages_router)
+    app.include_router(rooms_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeaders)
     return app

@@ -8,11 +8,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.web.i18n import template_context
 from app.web.schemas import describe, library_entries
 from app.workshops import WorkshopService
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates = Jinja2Templates(directory=TEMPLATES_DIR, context_processors=[template_context])
 
 router = APIRouter(include_in_schema=False)
 
