@@ -278,6 +278,9 @@ def test_the_rest_route_serves_every_format_to_the_workshop_s_facilitators(
         unknown = owner.get("/api/workshops/nope/export.json")
         assert (unknown.status_code, unknown.json()["detail"]["code"]) == (404, "no_such_workshop")
         assert owner.get("/api/workshops/w-export/export.pdf").status_code == 422
+        report = owner.get("/api/workshops/w-export/export.html")
+        policies = report.headers.get_list("content-security-policy")
+        assert len(policies) == 1 and "style-src 'unsafe-inline'" in policies[0]
         assert (
             owner.get("/api/workshops/w-export/export.csv")
             .headers["content-type"]

@@ -63,7 +63,8 @@ class SecurityHeaders:
                 content_type = next(
                     (value for name, value in headers if name.lower() == b"content-type"), b""
                 )
-                if strict and content_type.startswith(b"text/html"):
+                own_policy = b"content-security-policy" in present  # e.g. the export report
+                if strict and content_type.startswith(b"text/html") and not own_policy:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message = {**message, "headers": headers}
             await send(message)
