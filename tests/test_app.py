@@ -85,15 +85,21 @@ def test_start_page_lists_the_demo_and_escapes_titles(live_server: LiveServer):
         now=live_server.clock.now(),
     )
     store.save_workshop(created, live_server.clock.now())
+    Accounts(store.engine).add_facilitator("a@example.org", PASSWORD, live_server.clock.now())
     store.close()
-    page = httpx.get(f"{live_server.url}/")
+    anonymous = httpx.get(f"{live_server.url}/").text
+    assert "Wicked Questions" in anonymous and "bold" not in anonymous  # no titles for anyone
+    assert httpx.get(f"{live_server.url}/workshops/hostile").status_code == 404
+    with httpx.Client(base_url=live_server.url) as owner:
+        owner.post("/api/auth/login", json={"email": "a@example.org", "password": PASSWORD})
+        page = owner.get("/")
+        detail = owner.get("/workshops/hostile")
     assert page.status_code == 200
     assert "Wicked Questions" in page.text
     assert "<script>alert" not in page.text and "<b>bold" not in page.text
     assert (
         "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page.text
     )
-    detail = httpx.get(f"{live_server.url}/workshops/hostile")
     assert detail.status_code == 200 and "<script>alert" not in detail.text
 
 

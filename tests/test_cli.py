@@ -51,7 +51,7 @@ def test_serve_starts_with_sqlite_in_the_working_directory_and_the_demo(tmp_path
             assert time.monotonic() < deadline, "server did not come up"
             time.sleep(0.1)
         start_page = httpx.get(f"http://127.0.0.1:{port}/").text
-        assert "Peer Learning: Auftaktworkshop (90 Minuten)" in start_page
+        assert "Peer Learning: Auftaktworkshop (90 Minuten)" in start_page  # in the library
         assert (tmp_path / "lernraum.db").exists()
     finally:
         process.terminate()
