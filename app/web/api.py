@@ -32,6 +32,7 @@ router = APIRouter()
 # Codes not listed: "no_such_*" is 404, anything else the core refuses is a state conflict.
 ERROR_STATUS: Mapping[str, int] = {
     "not_logged_in": 401,
+    "not_authenticated": 401,
     "not_facilitator": 403,
     "not_owner": 403,
     "not_participant": 403,

@@ -26,6 +26,7 @@ from app.web.live import router as live_router
 from app.web.pages import router as pages_router
 from app.web.rooms import router as rooms_router
 from app.web.security import SecurityHeaders
+from app.web.takeaway import router as takeaway_router
 from app.workshops import WorkshopService
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(join_router)
     app.include_router(facilitate_router)
     app.include_router(exports_router)
+    app.include_router(takeaway_router)
     app.include_router(live_router)
     app.include_router(pages_router)
     app.include_router(rooms_router)
