@@ -291,15 +291,19 @@ def event_log(database_url: str, workshop_id: str) -> list[LogRow]:
         store.close()
 
 
-async def fresh_server_now(client: LiveClient, timeout: float = 5.0) -> datetime:
+async def fresh_server_now(client: LiveClient, timeout: float = 15.0) -> datetime:
     """The server's time by a message that arrived just now (a pong to a ping).
 
     ``client.server_now()`` moves at real speed from the latest message, so against a scaled
-    clock it is only exact right after one arrives."""
+    clock it is only exact right after one arrives. Pings again every second (a loaded
+    machine may be slow to answer), for at most ``timeout`` seconds."""
     before = client.offset_s  # set from every message's server_time: it changes with each
-    await client.ping()
-    await client.wait_until(lambda _view: client.offset_s != before, timeout)
-    return client.server_now()
+    for _ in range(max(1, int(timeout))):
+        await client.ping()
+        with contextlib.suppress(TimeoutError):
+            await client.wait_until(lambda _view: client.offset_s != before, 1.0)
+            return client.server_now()
+    raise TimeoutError(f"no message from the server within {timeout} s of pinging")
 
 
 # --- helpers for workshops made over REST, and for hellos that must be refused ----------
