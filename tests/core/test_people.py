@@ -5,32 +5,17 @@ from __future__ import annotations
 from app.clock import FakeClock
 from app.core.actors import SYSTEM, Actor
 from app.core.commands import PauseWorkshop, StartWorkshop
-from app.core.errors import Rejection
 from app.core.people import (
     AdmitParticipant,
     InviteFacilitator,
     RemoveFacilitator,
     RemoveParticipant,
 )
-from app.core.reducer import decide, evolve
-from app.core.state import WorkshopState
 from tests.factories import AGREED, OWNER, PARTICIPANT, admit, plan, workshop
+from tests.factories import act as _apply
+from tests.factories import refusal as _code
 
 CO = Actor("user", "co@example.org")
-
-
-def _apply(state: WorkshopState, command, actor, now) -> WorkshopState:
-    result = decide(state, command, actor, now)
-    assert not isinstance(result, Rejection), result
-    for event in result:
-        state = evolve(state, event)
-    return state
-
-
-def _code(state, command, actor, now) -> str:
-    result = decide(state, command, actor, now)
-    assert isinstance(result, Rejection), result
-    return result.code
 
 
 def test_admission_records_a_cleaned_name_and_known_attributes():

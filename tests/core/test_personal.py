@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,7 +9,6 @@ from hypothesis import strategies as st
 from app.clock import FakeClock
 from app.core.actors import SYSTEM, Actor
 from app.core.commands import EndWorkshop, NextStep
-from app.core.errors import Rejection
 from app.core.groups import Group
 from app.core.personal import (
     MAX_IDEA_CHARS,
@@ -22,7 +19,7 @@ from app.core.personal import (
     UpdateCanvas,
 )
 from app.core.personalstate import AUDIENCES
-from app.core.reducer import decide, evolve
+from app.core.reducer import decide
 from app.core.reflections import ShareReflection, SubmitReflection
 from app.core.state import WorkshopState
 from tests.factories import (
@@ -33,6 +30,12 @@ from tests.factories import (
     step_allowing,
     with_groups,
     workshop,
+)
+from tests.factories import (
+    act as apply,
+)
+from tests.factories import (
+    refusal as refused,
 )
 
 P2 = Actor("participant", "p-2")
@@ -45,24 +48,6 @@ STEPS = (
     step_allowing("s3/share", "reflection"),
     step_allowing("s4/wrap", "notes"),
 )
-
-
-def apply(state: WorkshopState, command: Any, actor: Actor, now) -> WorkshopState:
-    """Decide and evolve, failing the test on a rejection."""
-    result = decide(state, command, actor, now)
-    assert not isinstance(result, Rejection), result
-    for event in result:
-        state = evolve(state, event)
-    return state
-
-
-def refused(state: WorkshopState, command: Any, actor: Actor, now) -> str:
-    """The rejection code of a command that must not apply; the state stays as it was."""
-    before = state
-    result = decide(state, command, actor, now)
-    assert isinstance(result, Rejection), result
-    assert state == before
-    return result.code
 
 
 def at_step(index: int, clock: FakeClock, ids: tuple[str, ...] = ("p-1", "p-2")) -> WorkshopState:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +14,8 @@ from app.core.polls import MAX_OPTIONS, AnswerPoll, ClosePoll, OpenPoll, RevealP
 from app.core.reducer import decide, evolve
 from app.core.state import WorkshopState
 from tests.factories import OWNER, PARTICIPANT, STRANGER, running_workshop, step_allowing
+from tests.factories import act as apply
+from tests.factories import refusal as refused
 
 P2 = Actor("participant", "p-2")
 VOTERS = ("p-1", "p-2", "p-3", "p-4")
@@ -26,24 +26,6 @@ STEPS = (
 )
 COLOURS = OpenPoll(poll_id="colour", question="Which colour?", options=("red", "green", "blue"))
 MOOD = OpenPoll(poll_id="mood", question="How do you leave?")
-
-
-def apply(state: WorkshopState, command: Any, actor: Actor, now) -> WorkshopState:
-    """Decide and evolve, failing the test on a rejection."""
-    result = decide(state, command, actor, now)
-    assert not isinstance(result, Rejection), result
-    for event in result:
-        state = evolve(state, event)
-    return state
-
-
-def refused(state: WorkshopState, command: Any, actor: Actor, now) -> str:
-    """The rejection code of a command that must not apply; the state stays as it was."""
-    before = state
-    result = decide(state, command, actor, now)
-    assert isinstance(result, Rejection), result
-    assert state == before
-    return result.code
 
 
 def recount(answers: dict[str, tuple[int, ...]], values: tuple[int, ...]) -> tuple[int, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -36,6 +35,12 @@ from tests.factories import (
     step_allowing,
     with_groups,
 )
+from tests.factories import (
+    act as apply,
+)
+from tests.factories import (
+    refusal as refused,
+)
 
 IDS = ("p-1", "p-2", "p-3", "p-4", "p-5")
 P = {pid: Actor("participant", pid) for pid in IDS}
@@ -56,24 +61,6 @@ G1 = Group(
     id="r1-g1", members=("p-1", "p-2", "p-3"), roles={"p-1": "moderator", "p-2": "case_giver"}
 )
 G2 = Group(id="r1-g2", members=("p-4", "p-5"), roles={"p-4": "moderator"})
-
-
-def apply(state: WorkshopState, command: Any, actor: Actor, now) -> WorkshopState:
-    """Decide and evolve, failing the test on a rejection."""
-    result = decide(state, command, actor, now)
-    assert not isinstance(result, Rejection), result
-    for event in result:
-        state = evolve(state, event)
-    return state
-
-
-def refused(state: WorkshopState, command: Any, actor: Actor, now) -> str:
-    """The rejection code of a command that must not apply; the state stays as it was."""
-    before = state
-    result = decide(state, command, actor, now)
-    assert isinstance(result, Rejection), result
-    assert state == before
-    return result.code
 
 
 def call(scope: str, head: str) -> CallNext:
