@@ -59,11 +59,6 @@ class Hub:
                 self.rooms[workshop_id] = room
             return room
 
-    def state(self, workshop_id: str) -> WorkshopState | None:
-        """The live state of a started room (None when no room is loaded for the id)."""
-        room = self.rooms.get(workshop_id)
-        return room.state if room is not None else None
-
     async def get(self, workshop_id: str) -> WorkshopState | None:
         """The live state of a workshop, loading its room when needed."""
         room = await self.room(workshop_id)
