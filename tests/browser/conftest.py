@@ -63,9 +63,17 @@ def page_server(tmp_path: Path) -> Iterator[LiveServer]:
         yield server
 
 
+ARTIFACTS = Path(
+    os.environ.get(
+        "LERNRAUM_ARTIFACTS", Path(__file__).resolve().parent.parent.parent / "artifacts"
+    )
+)
+
+
 @pytest.fixture
-def artifacts(tmp_path: Path) -> Path:
-    """Where a test saves its screenshots."""
-    folder = tmp_path / "test-artifacts"
-    folder.mkdir()
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """Where a test saves its screenshots: ``artifacts/<test name>/`` at the project root
+    (git-ignored; CI keeps the folder), or under ``LERNRAUM_ARTIFACTS`` when set."""
+    folder = ARTIFACTS / request.node.name.replace("[", "-").replace("]", "")
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
