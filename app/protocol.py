@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 VERSION = 1
@@ -190,3 +191,98 @@ def utc(moment: datetime) -> datetime:
 def encode(message: Message) -> str:
     """A message as its JSON text."""
     return message.model_dump_json()
+
+
+# --- the server's frames without pydantic ----------------------------------------------
+#
+# The live layer builds the messages it sends many times a second from plain dicts, with
+# the same fields in the same order as the models above (``encode`` of the model gives the
+# same text; tests/live/test_frames.py holds them to it).
+
+_UTC_Z = orjson.OPT_UTC_Z
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return orjson.dumps(message, option=_UTC_Z).decode()
+
+
+def change_dict(section: str, key: str, value: Any) -> dict[str, Any]:
+    """One change as it goes on the wire."""
+    return {"section": section, "key": key, "value": value}
+
+
+def event_frame(server_time: datetime, seq: int, changes: list[dict[str, Any]]) -> str:
+    """An ``event`` of changes (see ``change_dict``)."""
+    return _dumps({"server_time": server_time, "type": "event", "seq": seq, "changes": changes})
+
+
+def ack_frame(
+    server_time: datetime, ref: str, first_seq: int, last_seq: int, repeated: bool = False
+) -> str:
+    """An ``ack``."""
+    return _dumps(
+        {
+            "server_time": server_time,
+            "type": "ack",
+            "ref": ref,
+            "first_seq": first_seq,
+            "last_seq": last_seq,
+            "repeated": repeated,
+        }
+    )
+
+
+def error_frame(server_time: datetime, code: str, message: str, ref: str | None = None) -> str:
+    """An ``error``."""
+    return _dumps(
+        {"server_time": server_time, "type": "error", "code": code, "message": message, "ref": ref}
+    )
+
+
+def heartbeat_frame(server_time: datetime, seq: int) -> str:
+    """A ``heartbeat``."""
+    return _dumps({"server_time": server_time, "type": "heartbeat", "seq": seq})
+
+
+def pong_frame(server_time: datetime, t: float | None, seq: int) -> str:
+    """A ``pong``."""
+    return _dumps({"server_time": server_time, "type": "pong", "t": t, "seq": seq})
+
+
+def bye_frame(server_time: datetime, code: str, message: str) -> str:
+    """A ``bye``."""
+    return _dumps({"server_time": server_time, "type": "bye", "code": code, "message": message})
+
+
+def json_members(value: dict[str, Any]) -> str:
+    """The members of a JSON object without its braces, to splice into a larger object."""
+    return orjson.dumps(value, option=_UTC_Z).decode()[1:-1]
+
+
+def welcome_frame(
+    server_time: datetime,
+    workshop: str,
+    seq: int,
+    you: tuple[str, str],
+    *,
+    view_members: list[str] | None = None,
+    changes: list[dict[str, Any]] | None = None,
+) -> str:
+    """A ``welcome``: the whole view spliced from pre-encoded members (``json_members``),
+    or, when resumed, the changes since the client's ``last_seq``."""
+    head = _dumps(
+        {
+            "server_time": server_time,
+            "type": "welcome",
+            "v": VERSION,
+            "workshop": workshop,
+            "seq": seq,
+            "you": {"kind": you[0], "id": you[1]},
+            "resumed": view_members is None,
+        }
+    )[:-1]
+    if view_members is None:
+        tail = orjson.dumps(changes or []).decode()
+        return f'{head},"view":null,"changes":{tail}}}'
+    inner = ",".join(part for part in view_members if part)
+    return f'{head},"view":{{{inner}}},"changes":[]}}'

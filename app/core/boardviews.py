@@ -68,12 +68,16 @@ from app.core.boardstate import Answer, Cluster, Item, VoteRound
 from app.core.groups import PLENARY
 from app.core.state import WorkshopState
 from app.core.views import (
+    Affected,
     Audience,
     Json,
     PersonalSection,
+    Reads,
     Section,
     SharedSection,
+    SharedSince,
     Viewer,
+    changed_keys,
     iso,
 )
 from app.core.wicked import question_text
@@ -189,6 +193,30 @@ def _items(state: WorkshopState, audience: Audience) -> Section:
     }
 
 
+def _items_since(
+    before: WorkshopState, section: Section, state: WorkshopState, audience: Audience
+) -> Section | None:
+    """``_items`` of ``state`` from the section of ``before``: only the items that are not
+    the same objects are looked at again (answers name facilitators: a change of the
+    facilitators builds the section whole)."""
+    if before.facilitators is not state.facilitators:
+        return None
+    changed = changed_keys(before.board.items, state.board.items)
+    if not changed:
+        return section
+    items = state.board.items
+    result = dict(section)
+    added = False
+    for item_id in changed:
+        item = items.get(item_id)
+        if item is not None and item_visible(item, audience):
+            added = added or item_id not in result
+            result[item_id] = item_json(state, item, sees_all=audience.sees_all)
+        else:
+            result.pop(item_id, None)
+    return dict(sorted(result.items())) if added else result
+
+
 def cluster_visible(cluster: Cluster, audience: Audience) -> bool:
     """Whether the shared view of ``audience`` shows ``cluster``."""
     return not cluster.deleted and in_sight(audience, cluster.scope, cluster.harvested)
@@ -289,6 +317,12 @@ def is_own(item: Item, viewer: Viewer) -> bool:
 # (every change makes a new one), so the index of the same object stays right; holding the
 # last one makes each viewer's "my items" cost their own items, not the whole board.
 _AUTHOR_INDEX: list[tuple[Mapping[str, Item], dict[str, list[Item]]]] = []
+# How often the latest items mapping without an index was asked about: from the eighth
+# question on it gets one. A board that changes between a few questions (the live room
+# asks for the authors whose items one tick changed) is scanned instead, which costs less
+# than sorting it into an index; a board many ask about (a join storm) gets the index.
+_ASKED: list[tuple[Mapping[str, Item], int]] = []
+SCANS_BEFORE_INDEX = 8
 
 
 def items_by_author(items: Mapping[str, Item]) -> dict[str, list[Item]]:
@@ -303,12 +337,25 @@ def items_by_author(items: Mapping[str, Item]) -> dict[str, list[Item]]:
     return index
 
 
+def items_of_author(items: Mapping[str, Item], author: str) -> list[Item]:
+    """The items of one author id, sorted by item id."""
+    cached = _AUTHOR_INDEX[0] if _AUTHOR_INDEX else None  # read once: threads may replace it
+    if cached is not None and cached[0] is items:
+        return cached[1].get(author, [])
+    asked = _ASKED[0] if _ASKED else None
+    count = asked[1] + 1 if asked is not None and asked[0] is items else 1
+    if count >= SCANS_BEFORE_INDEX:
+        return items_by_author(items).get(author, [])
+    _ASKED[:] = [(items, count)]
+    return _sorted_items(item for item in items.values() if item.author == author)
+
+
 def _my_items(state: WorkshopState, viewer: Viewer) -> Section:
     """The viewer's own live items, whatever the shared view shows of them."""
     sees_all = viewer.kind == "facilitator"
     return {
         item.id: item_json(state, item, sees_all=sees_all, author=True)
-        for item in items_by_author(state.board.items).get(viewer.id, ())
+        for item in items_of_author(state.board.items, viewer.id)
         if not item.deleted and is_own(item, viewer)
     }
 
@@ -345,5 +392,62 @@ def _my_votes(state: WorkshopState, viewer: Viewer) -> Section:
     return result
 
 
+def _authors_of_changed_items(before: WorkshopState, state: WorkshopState) -> frozenset[str] | None:
+    """Whose ``my_items`` may differ: the authors of items that changed (everyone's when
+    the facilitators changed, since answers name them)."""
+    if before.facilitators is not state.facilitators:
+        return None
+    old, new = before.board.items, state.board.items
+    authors: set[str] = set()
+    for item_id in changed_keys(old, new):
+        for item in (old.get(item_id), new.get(item_id)):
+            if item is not None:
+                authors.add(item.author)
+    return frozenset(authors)
+
+
+def _voters_of_changed_ballots(
+    before: WorkshopState, state: WorkshopState
+) -> frozenset[str] | None:
+    """Whose ``my_votes`` may differ: the voters whose ballots changed, as long as no round
+    began, ended, was revealed or changed its budget, and the step and groups are the same."""
+    if (
+        before.cursor != state.cursor
+        or before.phase != state.phase
+        or before.plan is not state.plan
+        or before.breakouts is not state.breakouts
+    ):
+        return None
+    old, new = before.board.votes, state.board.votes
+    if old.keys() != new.keys():
+        return None
+    voters: set[str] = set()
+    for key in changed_keys(old, new):
+        a, b = old[key], new[key]
+        if (a.step_index, a.budget, a.revealed_all, a.revealed_scopes) != (
+            b.step_index,
+            b.budget,
+            b.revealed_all,
+            b.revealed_scopes,
+        ):
+            return None
+        voters.update(changed_keys(a.ballots, b.ballots))
+    return frozenset(voters)
+
+
 SHARED: dict[str, SharedSection] = {"items": _items, "clusters": _clusters, "tallies": _tallies}
 PERSONAL: dict[str, PersonalSection] = {"my_items": _my_items, "my_votes": _my_votes}
+SHARED_READS: dict[str, Reads] = {
+    "items": lambda s: (s.board.items, s.facilitators),
+    "clusters": lambda s: (s.board.clusters,),
+    "tallies": lambda s: (s.board.votes, s.board.items),
+}
+SHARED_SINCE: dict[str, SharedSince] = {"items": _items_since}
+PERSONAL_READS: dict[str, Reads] = {
+    "my_items": lambda s: (s.board.items, s.facilitators),
+    "my_votes": lambda s: (s.board.votes, s.cursor, s.phase, s.plan, s.breakouts),
+}
+PERSONAL_AFFECTED: dict[str, Affected] = {
+    "my_items": _authors_of_changed_items,
+    "my_votes": _voters_of_changed_ballots,
+}

@@ -64,7 +64,18 @@ from app.core.pollstate import Poll
 from app.core.signals import done_by_group, speaking_counts
 from app.core.signalstate import done_key
 from app.core.state import WorkshopState
-from app.core.views import Audience, Json, PersonalSection, Section, SharedSection, Viewer, iso
+from app.core.views import (
+    Affected,
+    Audience,
+    Json,
+    PersonalSection,
+    Reads,
+    Section,
+    SharedSection,
+    Viewer,
+    changed_keys,
+    iso,
+)
 
 # --- polls -------------------------------------------------------------------------------
 
@@ -332,4 +343,29 @@ PERSONAL: dict[str, PersonalSection] = {
     "my_reflections": _my_reflections,
     "my_poll_answers": _my_poll_answers,
     "my_ratings": _my_ratings,
+}
+SHARED_READS: dict[str, Reads] = {
+    "polls": lambda s: (s.polls,),
+    "queues": lambda s: (s.signals, s.breakouts, s.participants),
+    "done": lambda s: (s.signals, s.cursor, s.phase, s.plan, s.runs, s.participants, s.breakouts),
+    "canvases_shared": lambda s: (s.personal.canvases,),
+    "reflections_shared": lambda s: (s.personal.reflections,),
+    "matching": lambda s: (s.matching, s.breakouts),
+}
+PERSONAL_READS: dict[str, Reads] = {
+    "my_canvas": lambda s: (s.personal.canvases,),
+    "my_reflections": lambda s: (s.personal.reflections,),
+    "my_poll_answers": lambda s: (s.polls,),
+    "my_ratings": lambda s: (s.matching.ratings,),
+}
+PERSONAL_AFFECTED: dict[str, Affected] = {
+    "my_canvas": lambda before, state: changed_keys(
+        before.personal.canvases, state.personal.canvases
+    ),
+    "my_reflections": lambda before, state: changed_keys(
+        before.personal.reflections, state.personal.reflections
+    ),
+    "my_ratings": lambda before, state: changed_keys(
+        before.matching.ratings, state.matching.ratings
+    ),
 }

@@ -77,6 +77,17 @@ class Change:
 
 SharedSection = Callable[[WorkshopState, Audience], Section]
 PersonalSection = Callable[[WorkshopState, Viewer], Section]
+# The parts of the state a section reads. States are frozen and every change makes new
+# parts, so while each part is the *same object* the section is the same: the live room
+# keeps it instead of building it again. Leaving a part out would keep a stale section, so
+# every part a section's function touches is listed (tests/core/test_views_since.py).
+Reads = Callable[[WorkshopState], tuple[object, ...]]
+# A shared section brought from the state ``before`` (and the section then) to ``state``
+# entry by entry; None when it must be built whole.
+SharedSince = Callable[[WorkshopState, Section, WorkshopState, Audience], Section | None]
+# Whose personal section may differ between two states whose reads differ: a set of viewer
+# ids, or None for everyone.
+Affected = Callable[[WorkshopState, WorkshopState], frozenset[str] | None]
 
 
 def may_view(state: WorkshopState, viewer: Viewer) -> bool:
@@ -111,6 +122,97 @@ def view(state: WorkshopState, viewer: Viewer) -> Sections | None:
     if audience is None:
         return None
     return {**shared_view(state, audience), **personal_view(state, viewer)}
+
+
+def same_parts(before: tuple[object, ...], after: tuple[object, ...]) -> bool:
+    """Whether two ``Reads`` results name the very same objects."""
+    return len(before) == len(after) and all(x is y for x, y in zip(before, after, strict=True))
+
+
+# The last comparison: one publication asks the same question for several sections.
+_LAST_CHANGED: list[tuple[Mapping[str, object], Mapping[str, object], frozenset[str]]] = []
+
+
+def changed_keys(before: Mapping[str, object], after: Mapping[str, object]) -> frozenset[str]:
+    """The keys whose value is not the same object in both mappings (added, gone, changed)."""
+    if before is after:
+        return frozenset()
+    last = _LAST_CHANGED[0] if _LAST_CHANGED else None  # read once: threads may replace it
+    if last is not None and last[0] is before and last[1] is after:
+        return last[2]
+    get = before.get
+    changed = {key for key, value in after.items() if get(key) is not value}
+    added = sum(1 for key in changed if key not in before)
+    if len(before) + added > len(after):  # some keys are gone
+        changed.update(key for key in before if key not in after)
+    result = frozenset(changed)
+    _LAST_CHANGED[:] = [(before, after, result)]
+    return result
+
+
+def shared_view_since(
+    before: WorkshopState, sections: Mapping[str, Section], state: WorkshopState, audience: Audience
+) -> Sections:
+    """``shared_view(state, audience)``, reusing the sections of the audience's view of
+    ``before`` (``sections``) whose reads are unchanged, and updating others entry by entry
+    where a section knows how."""
+    reads = shared_reads()
+    since = shared_since()
+    result: Sections = {}
+    for name, build in shared_sections().items():
+        old = sections.get(name)
+        if old is not None:
+            read = reads.get(name)
+            if read is not None and same_parts(read(before), read(state)):
+                result[name] = old
+                continue
+            update = since.get(name)
+            if update is not None:
+                updated = update(before, old, state, audience)
+                if updated is not None:
+                    result[name] = updated
+                    continue
+        result[name] = build(state, audience)
+    return result
+
+
+def personal_changes(
+    before: WorkshopState, state: WorkshopState
+) -> dict[str, frozenset[str] | None]:
+    """The personal sections that may differ between two states, each with the ids of the
+    viewers concerned (None: everyone). Sections not named are the same for every viewer."""
+    if before is state:
+        return {}
+    affected = personal_affected()
+    result: dict[str, frozenset[str] | None] = {}
+    for name, read in personal_reads().items():
+        if same_parts(read(before), read(state)):
+            continue
+        narrow = affected.get(name)
+        result[name] = narrow(before, state) if narrow is not None else None
+    for name in personal_sections():
+        if name not in personal_reads():
+            result[name] = None
+    return result
+
+
+def personal_view_since(
+    sections: Sections,
+    state: WorkshopState,
+    viewer: Viewer,
+    changes: Mapping[str, frozenset[str] | None],
+) -> Sections:
+    """``personal_view(state, viewer)`` from the viewer's personal view of an earlier state
+    and ``personal_changes`` between the two: only the sections concerned are built, and
+    when none concerns the viewer, ``sections`` itself comes back."""
+    builders = personal_sections()
+    result: dict[str, Section] | None = None
+    for name, who in changes.items():
+        if who is None or viewer.id in who or name not in sections:
+            if result is None:
+                result = dict(sections)
+            result[name] = builders[name](state, viewer)
+    return sections if result is None else result
 
 
 def diff(
@@ -205,6 +307,7 @@ def step_json(step: PlanStep) -> Json:
             "dots": permissions.dots,
             "private_until_reveal": permissions.private_until_reveal,
             "anonymous": permissions.anonymous,
+            "before_start": permissions.before_start,
         },
         "roles": [_role(role) for role in step.roles],
         "on_expiry": step.on_expiry,
@@ -333,6 +436,34 @@ CORE_SHARED: dict[str, SharedSection] = {
     "broadcasts": _broadcasts,
 }
 CORE_PERSONAL: dict[str, PersonalSection] = {"me": _me}
+# "workshop" reads many scalars and is one small entry: it is always built.
+CORE_SHARED_READS: dict[str, Reads] = {
+    "plan": lambda s: (s.plan,),
+    "history": lambda s: (s.runs,),
+    "people": lambda s: (s.participants,),
+    "breakouts": lambda s: (s.breakouts,),
+    "groups": lambda s: (s.breakouts,),
+    "broadcasts": lambda s: (s.breakouts,),
+}
+CORE_PERSONAL_READS: dict[str, Reads] = {
+    "me": lambda s: (s.participants, s.breakouts, s.video_url, s.owner, s.id),
+}
+
+
+def _me_affected(before: WorkshopState, state: WorkshopState) -> frozenset[str] | None:
+    """A participant's ``me`` reads only their own entry of the participants, unless the
+    groups, the video link or the owner changed."""
+    if (
+        before.breakouts is not state.breakouts
+        or before.video_url != state.video_url
+        or before.owner != state.owner
+        or before.id != state.id
+    ):
+        return None
+    return changed_keys(before.participants, state.participants)
+
+
+CORE_PERSONAL_AFFECTED: dict[str, Affected] = {"me": _me_affected}
 
 
 @cache
@@ -349,3 +480,39 @@ def personal_sections() -> dict[str, PersonalSection]:
     from app.core import boardviews, personalviews  # they import this module: import late
 
     return {**CORE_PERSONAL, **boardviews.PERSONAL, **personalviews.PERSONAL}
+
+
+@cache
+def shared_reads() -> dict[str, Reads]:
+    """What each shared section reads (sections without an entry are always built)."""
+    from app.core import boardviews, personalviews  # they import this module: import late
+
+    return {**CORE_SHARED_READS, **boardviews.SHARED_READS, **personalviews.SHARED_READS}
+
+
+@cache
+def shared_since() -> dict[str, SharedSince]:
+    """Shared sections that can be updated entry by entry."""
+    from app.core import boardviews  # it imports this module: import late
+
+    return dict(boardviews.SHARED_SINCE)
+
+
+@cache
+def personal_reads() -> dict[str, Reads]:
+    """What each personal section reads (sections without an entry are always built)."""
+    from app.core import boardviews, personalviews  # they import this module: import late
+
+    return {**CORE_PERSONAL_READS, **boardviews.PERSONAL_READS, **personalviews.PERSONAL_READS}
+
+
+@cache
+def personal_affected() -> dict[str, Affected]:
+    """Personal sections that can tell whose view a change concerns."""
+    from app.core import boardviews, personalviews  # they import this module: import late
+
+    return {
+        **CORE_PERSONAL_AFFECTED,
+        **boardviews.PERSONAL_AFFECTED,
+        **personalviews.PERSONAL_AFFECTED,
+    }

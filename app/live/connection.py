@@ -1,8 +1,9 @@
 """One websocket as the room sees it: who is looking, and a bounded queue of frames.
 
 The room never awaits a socket. It pushes pre-encoded frames into each connection's queue
-and a sender task per connection drains it; a connection whose queue overflows (in frames
-or bytes) is marked too slow and closed, and the client resumes by sequence. So one member
+and a sender task per connection drains it; a connection that falls behind (its oldest
+queued frame waited more than two seconds, or the queue holds more than 1 MiB or 2,048
+frames) is marked too slow and closed, and the client resumes by sequence. So one member
 who stops reading never slows the others.
 """
 
@@ -11,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from app.core.actors import Actor
 from app.core.views import Audience, Sections, Viewer
+from app.protocol import CLOSE_TOO_SLOW
 
 log = logging.getLogger(__name__)
 
 MAX_QUEUED_FRAMES = 2048
 MAX_QUEUED_BYTES = 1024 * 1024
+MAX_QUEUED_AGE_S = 2.0  # the oldest queued frame may wait this long, then: too slow
 
 Send = Callable[[str], Awaitable[None]]
 Close = Callable[[int, str], Awaitable[None]]
@@ -39,7 +43,9 @@ class Connection:
     personal: Sections = field(default_factory=dict)
     max_frames: int = MAX_QUEUED_FRAMES
     max_bytes: int = MAX_QUEUED_BYTES
-    _frames: deque[str] = field(default_factory=deque)
+    max_age_s: float = MAX_QUEUED_AGE_S
+    monotonic: Callable[[], float] = time.monotonic  # seconds; tests pass a fake
+    _frames: deque[tuple[str, float]] = field(default_factory=deque)
     _bytes: int = 0
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: tuple[int, str] | None = None
@@ -61,14 +67,25 @@ class Connection:
         """Queue a frame; False (and the connection closes) when it is too far behind."""
         if self._closing is not None:
             return False
-        if len(self._frames) >= self.max_frames or self._bytes + len(frame) > self.max_bytes:
+        frames = self._frames
+        now = self.monotonic()
+        if (
+            len(frames) >= self.max_frames
+            or self._bytes + len(frame) > self.max_bytes
+            or (frames and now - frames[0][1] > self.max_age_s)
+        ):
             log.info("closing a connection of %s: too far behind", self.viewer.id)
-            self.end(4008, "too_slow", drop_queued=True)
+            self.end(CLOSE_TOO_SLOW, "too_slow", drop_queued=True)
             return False
-        self._frames.append(frame)
+        frames.append((frame, now))
         self._bytes += len(frame)
         self._ready.set()
         return True
+
+    @property
+    def queued(self) -> int:
+        """How many frames wait to be sent."""
+        return len(self._frames)
 
     def end(
         self, code: int, reason: str, *, last: str | None = None, drop_queued: bool = False
@@ -80,7 +97,7 @@ class Connection:
             self._frames.clear()
             self._bytes = 0
         if last is not None:
-            self._frames.append(last)
+            self._frames.append((last, self.monotonic()))
             self._bytes += len(last)
         self._closing = (code, reason)
         self._ready.set()
@@ -102,8 +119,9 @@ class Connection:
         try:
             while True:
                 await self._ready.wait()
-                while self._frames:
-                    frame = self._frames.popleft()
+                frames = self._frames
+                while frames:
+                    frame = frames.popleft()[0]
                     self._bytes -= len(frame)
                     await self.send(frame)
                 self._ready.clear()

@@ -1,11 +1,26 @@
 """One live workshop in this process: its runner (the single writer) and its connections.
 
-After every group commit the runner hands the room the new state. The room computes each
-audience's shared view once, diffs it against the view that audience had, encodes ONE event
-frame per audience and pushes it to every member's queue; personal sections are diffed per
-viewer. A viewer whose audience changed (moved to another group, breakouts opened) gets
-the diff between their old and their new view. A viewer who may no longer see the workshop
-(removed) is told so and disconnected.
+After every group commit the runner hands the room the new state. The room publishes what
+changed at most once per tick (20 ms): a commit to a room that published nothing during
+the last tick goes out at once, so a quiet room adds no delay; commits that follow within
+the tick wait for its end and go out together. Publishing computes each audience's shared
+view once, from the sections of its previous view that the commits did not touch, diffs
+it against that view and encodes ONE event frame per audience, which every member's queue
+gets; personal sections are built again only for the viewers a commit concerns. Since
+only the views at the end of a tick are compared, a value written several times within a
+tick (a note dragged, a text typed) goes out once, with its last value. A viewer whose
+audience changed (moved to another group, breakouts opened) gets the diff between their
+old and their new view. A viewer who may no longer see the workshop (removed) is told so
+and disconnected.
+
+Acknowledgements, errors and pongs answer after the events published before them: while
+commits wait for the tick, they wait too (``reply``), so a client that sees the ack of its
+command already sees its effect, and a pong's ``seq`` says that everything up to it has
+been queued.
+
+Welcomes are built from the published state. The shared part of a whole view is encoded
+once per audience and published sequence and spliced into every welcome of that audience,
+so a join storm costs one encoding per audience, not one per join.
 
 For resuming, the room keeps the states after its most recent commits: a client that comes
 back with a ``last_seq`` still in that window gets exactly what changed in its view since
@@ -17,9 +32,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from app.core.state import WorkshopState
 from app.core.views import (
@@ -28,8 +45,11 @@ from app.core.views import (
     Sections,
     audience_of,
     diff,
+    personal_changes,
     personal_view,
+    personal_view_since,
     shared_view,
+    shared_view_since,
     view,
 )
 from app.live.connection import Connection
@@ -37,15 +57,14 @@ from app.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_GOING_AWAY,
     HEARTBEAT_S,
-    Bye,
-    Event,
-    Heartbeat,
-    Welcome,
-    You,
-    encode,
+    bye_frame,
+    change_dict,
+    event_frame,
+    heartbeat_frame,
+    json_members,
     utc,
+    welcome_frame,
 )
-from app.protocol import Change as WireChange
 from app.runner import Runner
 from app.store import Recorded
 from app.workshops import WorkshopService
@@ -53,23 +72,41 @@ from app.workshops import WorkshopService
 log = logging.getLogger(__name__)
 
 RESUME_WINDOW = 64  # commits whose states are kept for resuming by sequence
+TICK_S = 0.020  # commits within one tick are published together
+
+Reply = Callable[[], str]  # builds a frame when it is its turn to be queued
 
 
-def wire(changes: list[Change]) -> list[WireChange]:
-    """The core's view changes as protocol values."""
-    return [WireChange(section=c.section, key=c.key, value=c.value) for c in changes]
+def wire(changes: list[Change]) -> list[dict[str, Any]]:
+    """The core's view changes as they go on the wire."""
+    return [change_dict(c.section, c.key, c.value) for c in changes]
 
 
 class Room:
     """The runner of one workshop and everyone connected to it."""
 
-    def __init__(self, service: WorkshopService, runner: Runner) -> None:
+    def __init__(
+        self,
+        service: WorkshopService,
+        runner: Runner,
+        *,
+        tick_s: float = TICK_S,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.service = service
         self.runner = runner
+        self.tick_s = tick_s
+        self.monotonic = monotonic  # seconds, for the tick; tests pass a fake
         self.connections: set[Connection] = set()
-        self._shared: dict[str, Sections] = {}  # audience key -> the view it was last sent
+        self.published: WorkshopState = runner.state  # the state every connection was sent
+        self._shared: dict[str, Sections] = {}  # audience key -> its view of ``published``
+        self._welcome: dict[str, tuple[int, str]] = {}  # audience key -> (seq, encoded view)
         self._recent: deque[WorkshopState] = deque([runner.state], maxlen=RESUME_WINDOW)
         self._heartbeat: asyncio.Task[None] | None = None
+        self._tick: asyncio.TimerHandle | None = None  # a publication waiting for its tick
+        self._last_publish = float("-inf")  # ``monotonic`` time of the last publication
+        self._replies: list[tuple[Connection, Reply]] = []  # waiting for the publication
+        self.publications = 0  # how many times the room published (for tests and stats)
         runner.on_commit = self._committed
 
     @classmethod
@@ -83,6 +120,11 @@ class Room:
         """The state after the last durable event."""
         return self.runner.state
 
+    @property
+    def seq(self) -> int:
+        """The sequence up to which every connection has been sent its changes."""
+        return self.published.version
+
     def now(self) -> datetime:
         """The server's time, as every message states it."""
         return utc(self.service.clock.now())
@@ -95,7 +137,10 @@ class Room:
 
     async def stop(self) -> None:
         """Tell every connection the server goes away, then stop the tasks."""
-        bye = encode(Bye(server_time=self.now(), code="going_away", message="server restarts"))
+        if self._tick is not None:
+            self._tick.cancel()
+            self._tick = None
+        bye = bye_frame(self.now(), "going_away", "server restarts")
         for connection in list(self.connections):
             connection.end(CLOSE_GOING_AWAY, "going_away", last=bye)
         if self._heartbeat is not None:
@@ -109,25 +154,29 @@ class Room:
 
     def attach(self, connection: Connection, last_seq: int | None) -> bool:
         """Welcome a connection with its view (or what it missed); False if it may not."""
-        state = self.state
-        audience = audience_of(state, connection.viewer)
+        viewer = connection.viewer
+        audience = audience_of(self.published, viewer)
+        if audience is None and self._tick is not None:
+            self.publish()  # admitted by a commit still waiting for its tick
+            audience = audience_of(self.published, viewer)
         if audience is None:
             return False
+        state = self.published
         shared = self._shared_of(state, audience)
-        personal = personal_view(state, connection.viewer)
+        personal = personal_view(state, viewer)
         connection.audience = audience
         connection.personal = personal
-        you = You(kind=connection.viewer.kind, id=connection.viewer.id)
-        welcome = Welcome(server_time=self.now(), workshop=state.id, seq=state.version, you=you)
+        you = (viewer.kind, viewer.id)
         before = self._state_at(last_seq)
-        old_view = view(before, connection.viewer) if before is not None else None
+        old_view = view(before, viewer) if before is not None else None
         if old_view is not None:
-            changes = diff(old_view, {**shared, **personal})
-            welcome = welcome.model_copy(update={"resumed": True, "changes": wire(changes)})
+            changes = wire(diff(old_view, {**shared, **personal}))
+            frame = welcome_frame(self.now(), state.id, state.version, you, changes=changes)
         else:
-            welcome = welcome.model_copy(update={"view": {**shared, **personal}})
+            members = [self._welcome_of(state, audience, shared), json_members(personal)]
+            frame = welcome_frame(self.now(), state.id, state.version, you, view_members=members)
         self.connections.add(connection)
-        connection.push(encode(welcome))
+        connection.push(frame)
         connection.start()
         return True
 
@@ -137,19 +186,28 @@ class Room:
         live = {c.audience.key for c in self.connections if c.audience is not None}
         for key in [key for key in self._shared if key not in live]:
             del self._shared[key]
+            self._welcome.pop(key, None)
 
     def disconnect(
         self, predicate: Callable[[Connection], bool], code: int, reason: str, message: str
     ) -> int:
         """Close every connection the predicate picks (e.g. a revoked session's)."""
-        bye = encode(Bye(server_time=self.now(), code=reason, message=message))
+        bye = bye_frame(self.now(), reason, message)
         picked = [c for c in self.connections if predicate(c)]
         for connection in picked:
             connection.end(code, reason, last=bye)
         return len(picked)
 
+    def reply(self, connection: Connection, frame: Reply) -> None:
+        """Queue an answer (ack, error, pong) behind the events published before it: at
+        once when nothing waits for the tick, otherwise right after the publication."""
+        if self._tick is None:
+            connection.push(frame())
+        else:
+            self._replies.append((connection, frame))
+
     def _state_at(self, seq: int | None) -> WorkshopState | None:
-        if seq is None:
+        if seq is None or seq > self.published.version:
             return None
         for state in self._recent:
             if state.version == seq:
@@ -163,59 +221,123 @@ class Room:
             self._shared[audience.key] = cached
         return cached
 
+    def _welcome_of(self, state: WorkshopState, audience: Audience, shared: Sections) -> str:
+        """The audience's shared view as JSON members, encoded once per sequence."""
+        cached = self._welcome.get(audience.key)
+        if cached is not None and cached[0] == state.version:
+            return cached[1]
+        encoded = json_members(shared)
+        self._welcome[audience.key] = (state.version, encoded)
+        return encoded
+
     # --- fan-out -----------------------------------------------------------------------
 
     def _committed(self, state: WorkshopState, recorded: list[Recorded]) -> None:
-        """Send every connection what the commit changed in its view, in ONE event.
-
-        A client counts an event's ``seq`` as applied when the event arrives, so a commit's
-        shared and personal changes must travel together. Most connections have no personal
-        change in a commit and get their audience's frame, encoded once; the few that do
-        (the sender, people who changed groups) get a frame of their own."""
+        """Publish at once when the room was quiet for a tick, else at the tick's end."""
         del recorded
         self._recent.append(state)
+        if self._tick is not None:
+            return
+        wait = self._last_publish + self.tick_s - self.monotonic()
+        if wait <= 0:
+            self._publish()
+        else:
+            self._tick = asyncio.get_running_loop().call_later(wait, self._publish)
+
+    def publish(self) -> None:
+        """Publish what waits for the tick now (what the tick's timer does)."""
+        if self._tick is not None:
+            self._tick.cancel()
+            self._publish()
+
+    def _publish(self) -> None:
+        self._tick = None
+        self._last_publish = self.monotonic()
+        self.publications += 1
+        try:
+            self._send_changes(self.runner.state)
+        except Exception:  # a timer callback: log with context, keep the room serving
+            log.exception("publishing the changes of workshop %s failed", self.published.id)
+        replies, self._replies = self._replies, []
+        for connection, frame in replies:
+            connection.push(frame())
+
+    def _send_changes(self, state: WorkshopState) -> None:
+        """Send every connection what changed in its view since the last publication, in
+        ONE event.
+
+        A client counts an event's ``seq`` as applied when the event arrives, so shared and
+        personal changes must travel together. Most connections have no personal change
+        and get their audience's frame, encoded once; the few that do (the senders, people
+        who changed groups) get a frame of their own."""
+        before = self.published
+        if state is before:
+            return
+        self.published = state
         now = self.now()
         seq = state.version
+        same_audiences = (
+            state.participants is before.participants
+            and state.facilitators is before.facilitators
+            and state.breakouts is before.breakouts
+        )
+        personal = personal_changes(before, state)
         fresh: dict[str, Sections] = {}
         shared_changes: dict[str, list[Change]] = {}
         frames: dict[str, str] = {}
         for connection in list(self.connections):
             if connection.closing:
+                self.connections.discard(connection)
                 continue
-            audience = audience_of(state, connection.viewer)
-            if audience is None:
-                bye = Bye(server_time=now, code="removed", message="you are no longer part of it")
-                connection.end(CLOSE_FORBIDDEN, "removed", last=encode(bye))
-                continue
-            if audience.key not in fresh:
-                fresh[audience.key] = shared_view(state, audience)
             old_audience = connection.audience
-            if old_audience is not None and old_audience.key == audience.key:
-                if audience.key not in shared_changes:
-                    old = self._shared.get(audience.key, {})
-                    shared_changes[audience.key] = diff(old, fresh[audience.key])
-                changes = shared_changes[audience.key]
+            audience = (
+                old_audience
+                if same_audiences and old_audience is not None
+                else audience_of(state, connection.viewer)
+            )
+            if audience is None:
+                bye = bye_frame(now, "removed", "you are no longer part of it")
+                connection.end(CLOSE_FORBIDDEN, "removed", last=bye)
+                continue
+            key = audience.key
+            if key not in fresh:
+                old = self._shared.get(key)
+                fresh[key] = (
+                    shared_view(state, audience)
+                    if old is None
+                    else shared_view_since(before, old, state, audience)
+                )
+            if old_audience is not None and old_audience.key == key:
+                if key not in shared_changes:
+                    shared_changes[key] = diff(self._shared.get(key, {}), fresh[key])
+                changes = shared_changes[key]
+                moved = False
             else:  # moved to another group, or breakouts opened or closed
                 old = self._shared.get(old_audience.key, {}) if old_audience else {}
-                changes = diff(old, fresh[audience.key])
+                changes = diff(old, fresh[key])
                 connection.audience = audience
-            personal = personal_view(state, connection.viewer)
-            mine = diff(connection.personal, personal)
-            connection.personal = personal
-            if mine or changes is not shared_changes.get(audience.key):
+                moved = True
+            mine: list[Change] = []
+            if personal:
+                old_personal = connection.personal
+                updated = personal_view_since(old_personal, state, connection.viewer, personal)
+                if updated is not old_personal:
+                    mine = diff(old_personal, updated)
+                    connection.personal = updated
+            if mine or moved:
                 if changes or mine:
-                    event = Event(server_time=now, seq=seq, changes=wire(changes + mine))
-                    connection.push(encode(event))
+                    connection.push(event_frame(now, seq, wire(changes + mine)))
             elif changes:
-                if audience.key not in frames:
-                    event = Event(server_time=now, seq=seq, changes=wire(changes))
-                    frames[audience.key] = encode(event)
-                connection.push(frames[audience.key])
+                frame = frames.get(key)
+                if frame is None:
+                    frame = frames[key] = event_frame(now, seq, wire(changes))
+                connection.push(frame)
         self._shared = fresh
+        self._welcome = {k: v for k, v in self._welcome.items() if k in fresh}
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
-            frame = encode(Heartbeat(server_time=self.now(), seq=self.state.version))
+            frame = heartbeat_frame(self.now(), self.seq)
             for connection in list(self.connections):
                 connection.push(frame)

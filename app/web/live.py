@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -42,13 +43,12 @@ from app.protocol import (
     MAX_MESSAGE_BYTES,
     PATH,
     VERSION,
-    Ack,
     CommandMessage,
-    Error,
     Hello,
     Ping,
-    Pong,
-    encode,
+    ack_frame,
+    error_frame,
+    pong_frame,
     utc,
 )
 from app.runner import Accepted
@@ -124,7 +124,11 @@ class Gateway:
         return utc(self.clock.now())
 
     def error(self, code: str, message: str, ref: str | None = None) -> str:
-        return encode(Error(server_time=self.now_utc(), code=code, message=message, ref=ref))
+        return error_frame(self.now_utc(), code, message, ref)
+
+    def pong(self, room: Room, t: float | None) -> str:
+        """The answer to a ping, stamped when it is sent."""
+        return pong_frame(self.now_utc(), t, room.seq)
 
     async def serve(self) -> None:
         settings = self.websocket.app.state.settings
@@ -224,9 +228,7 @@ class Gateway:
                 connection.push(self.error("invalid_message", _summary(error), _ref_of(text)))
                 continue
             if isinstance(message, Ping):
-                connection.push(
-                    encode(Pong(server_time=self.now_utc(), t=message.t, seq=room.state.version))
-                )
+                room.reply(connection, partial(self.pong, room, message.t))
             elif isinstance(message, Hello):
                 connection.push(self.error("already_welcomed", "hello is only the first message"))
             else:
@@ -252,27 +254,23 @@ class Gateway:
         # submit() queues the command synchronously, so one connection's commands keep
         # their order in the runner's inbox even though their acks are awaited in tasks.
         submitted = asyncio.ensure_future(room.runner.submit(command, connection.actor, message.id))
-        task = asyncio.create_task(self.answer(connection, message.id, submitted))
+        task = asyncio.create_task(self.answer(room, connection, message.id, submitted))
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
 
     async def answer(
-        self, connection: Connection, ref: str, submitted: asyncio.Future[Any]
+        self, room: Room, connection: Connection, ref: str, submitted: asyncio.Future[Any]
     ) -> None:
+        """Answer once the command's events are published: its ack comes after them."""
         outcome = await submitted
         if isinstance(outcome, Rejection):
-            connection.push(self.error(outcome.code, outcome.message, ref))
+            code, text = outcome.code, outcome.message
+            room.reply(connection, lambda: self.error(code, text, ref))
         elif isinstance(outcome, Accepted):
-            connection.push(
-                encode(
-                    Ack(
-                        server_time=self.now_utc(),
-                        ref=ref,
-                        first_seq=outcome.first_seq,
-                        last_seq=outcome.last_seq,
-                        repeated=outcome.repeated,
-                    )
-                )
+            first, last, repeated = outcome.first_seq, outcome.last_seq, outcome.repeated
+            room.reply(
+                connection,
+                lambda: ack_frame(self.now_utc(), ref, first, last, repeated),
             )
 
 
