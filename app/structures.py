@@ -193,6 +193,7 @@ class Step(BaseModel):
     dots: int = Field(default=0, ge=0, le=MAX_DOTS)
     private_until_reveal: bool = False
     anonymous: bool = False
+    before_start: bool = False  # pre-work: open before the start when it is the first step
     on_expiry: ExpiryPolicy = "advance"
     board: Slug | None = None
     deck: Slug | None = None
@@ -425,6 +426,7 @@ class Library:
                 dots=step.dots,
                 private_until_reveal=step.private_until_reveal,
                 anonymous=step.anonymous,
+                before_start=step.before_start,
             )
             steps.append(
                 PlanStep(

@@ -36,6 +36,7 @@ USE_EXCLUSIVE_KEYS = (
     "dots",
     "private_until_reveal",
     "anonymous",
+    "before_start",
     "on_expiry",
     "board",
     "deck",

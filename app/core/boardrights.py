@@ -1,6 +1,7 @@
 """Who may do what on the board, and the value checks every board command shares.
 
-Participants act while the workshop runs or is paused, only in steps whose permissions
+Participants act while the workshop runs or is paused, or in the lobby in a first step
+open before the start (pre-work, ``Permissions.before_start``), only in steps whose permissions
 allow the action, only when their role acts in the step, and only on items they can reach:
 the plenary's, their own group's, groups' results harvested into the plenary, and always
 their own. Hidden and not yet revealed items of others do not exist for them
@@ -26,7 +27,7 @@ from app.core.boardstate import AuthorKind, Field, Item, ItemKind
 from app.core.errors import Rejected
 from app.core.groups import PLENARY
 from app.core.people import clean_name
-from app.core.plan import Action
+from app.core.plan import Action, PlanStep
 from app.core.state import WorkshopState
 
 MAX_ID_CHARS = 64
@@ -52,6 +53,17 @@ class BoardActor:
     scope: str
 
 
+def acting_step(state: WorkshopState) -> tuple[int, PlanStep] | None:
+    """The step participants act in, with its index: the current step, or in the lobby the
+    plan's first step when it is open before the start (pre-work); else None."""
+    step = state.current_step
+    if step is not None:
+        return state.cursor, step
+    if state.phase == "lobby" and state.plan and state.plan[0].permissions.before_start:
+        return 0, state.plan[0]
+    return None
+
+
 def board_actor(state: WorkshopState, actor: Actor, action: Action | None = None) -> BoardActor:
     """The acting person, after checking phase, membership, the step's action and the role."""
     if state.phase == "ended":
@@ -60,7 +72,7 @@ def board_actor(state: WorkshopState, actor: Actor, action: Action | None = None
         return BoardActor(actor.id, "user", True, PLENARY)
     if not state.is_participant(actor):
         raise Rejected("not_participant", f"{actor.id!r} is not a participant of {state.id!r}")
-    if state.current_step is None:
+    if acting_step(state) is None:
         raise Rejected("workshop_not_started", f"workshop {state.id!r} has not started yet")
     who = BoardActor(actor.id, "participant", False, state.breakouts.scope_of(actor.id))
     if action is not None:
@@ -70,9 +82,10 @@ def board_actor(state: WorkshopState, actor: Actor, action: Action | None = None
 
 def require_action(state: WorkshopState, who: BoardActor, action: Action) -> None:
     """Refuse a participant what the current step does not allow, or their role may not do."""
-    step = state.current_step
-    if who.facilitator or step is None:
+    acting = acting_step(state)
+    if who.facilitator or acting is None:
         return
+    step = acting[1]
     if not step.permissions.allows(action):
         raise Rejected("action_not_allowed", f"step {step.key!r} does not allow {action!r}")
     require_acting_role(state, who)
@@ -181,11 +194,13 @@ def item_for(state: WorkshopState, who: BoardActor, item_id: str) -> Item:
 
 
 def step_flags(state: WorkshopState) -> tuple[int, bool, bool]:
-    """The current step's index and whether it writes privately and anonymously."""
-    step = state.current_step
-    if step is None:
+    """The index of the step written into (the current one, or a pre-work step before the
+    start) and whether it writes privately and anonymously."""
+    acting = acting_step(state)
+    if acting is None:
         return state.cursor, False, False
-    return state.cursor, step.permissions.private_until_reveal, step.permissions.anonymous
+    index, step = acting
+    return index, step.permissions.private_until_reveal, step.permissions.anonymous
 
 
 def apply_fields(item: Item, version: int, at: datetime, changes: Mapping[Field, Any]) -> Item:

@@ -11,6 +11,7 @@ Codes are stable strings that clients and the web layer map on (see docs/protoco
 
     not_facilitator     the actor may not steer this workshop
     workshop_not_started / workshop_ended / workshop_already_started
+    workshop_not_ended  anonymising a workshop that has not ended (the retention sweep)
     step_not_running    the current step is not running (paused, lobby, ended)
     not_paused          resume without a pause
     no_such_step        a step index outside the plan

@@ -73,6 +73,9 @@ class Permissions:
     dots: int = 0  # dot-voting budget per participant; 0 means no voting
     private_until_reveal: bool = False
     anonymous: bool = False
+    # Pre-work: as the plan's first step, open to participants who joined before the start,
+    # who may already write into it (what the step allows) while the workshop is in the lobby.
+    before_start: bool = False
 
     def allows(self, action: Action) -> bool:
         """Whether ``action`` is open to participants in this step."""

@@ -17,6 +17,7 @@ from app.core import (
     breakouts,
     cards,
     clusters,
+    erasure,
     moderation,
     people,
     personal,
@@ -40,6 +41,7 @@ from app.core.breakouts import BreakoutsCommand, BreakoutsEvent
 from app.core.cards import CardCommand, CardEvent
 from app.core.clusters import ClusterCommand, ClusterEvent
 from app.core.commands import RunCommand
+from app.core.erasure import ErasureCommand, ErasureEvent
 from app.core.errors import Rejected, Rejection
 from app.core.events import RunEvent, WorkshopCreated
 from app.core.moderation import ModerationCommand, ModerationEvent
@@ -78,6 +80,7 @@ Command = (
     | MatchingCommand
     | SetupCommand
     | PlanEditCommand
+    | ErasureCommand
 )
 Event = (
     RunEvent
@@ -99,6 +102,7 @@ Event = (
     | MatchingEvent
     | SetupEvent
     | PlanEditEvent
+    | ErasureEvent
 )
 
 _DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]] = {
@@ -122,6 +126,7 @@ _DECIDERS: dict[type, Callable[[WorkshopState, Any, Actor, datetime], list[Any]]
     **setup.DECIDERS,
     **planedit.DECIDERS,
     **roster.DECIDERS,  # admission and removal, with what follows them
+    **erasure.DECIDERS,
 }
 _EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     **runofshow.EVOLVERS,
@@ -143,6 +148,7 @@ _EVOLVERS: dict[type, Callable[[WorkshopState, Any], WorkshopState]] = {
     **speedmatching.EVOLVERS,
     **setup.EVOLVERS,
     **planedit.EVOLVERS,
+    **erasure.EVOLVERS,
 }
 
 

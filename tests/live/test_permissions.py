@@ -544,6 +544,9 @@ TABLE: dict[str, Row] = {
         facilitator=NOT_OWNER,
         b="invalid_argument",  # b wrote no answer to share
     ),
+    # erasure: a participant erases their own work; only the server anonymises
+    "contributions.erase": own_work(RUNNING, command("contributions.erase"), facilitator=NP),
+    "workshop.anonymise": system_only(RUNNING, command("workshop.anonymise")),
     # polls
     "poll.open": facilitators(
         RUNNING,
