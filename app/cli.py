@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 Handler = Callable[[argparse.Namespace], int]
@@ -161,6 +162,93 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retention_run(args: argparse.Namespace) -> int:
+    import asyncio
+    from datetime import UTC
+
+    from app.clock import SystemClock
+    from app.retention import run_once
+    from app.settings import Settings
+    from app.store import Store
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    days = settings.retention_days if args.days is None else args.days
+    now = SystemClock().now() if args.as_of is None else args.as_of
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    store = Store(settings.database_url)
+    try:
+        store.create_schema()
+        report = asyncio.run(run_once(store, now, days))
+    finally:
+        store.close()
+    for workshop_id in report.anonymised:
+        print(f"anonymised {workshop_id}")
+    for workshop_id, seq in report.redacted:
+        print(f"redacted the log of {workshop_id} before event {seq}")
+    for failure in report.failed:
+        print(f"error: {failure}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _agenda_export(args: argparse.Namespace) -> int:
+    from app.agenda_toml import AgendaError, agenda_toml
+    from app.settings import Settings
+    from app.store import Store
+    from app.structures import SHIPPED_ROOT, load_library
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    store = Store(settings.database_url)
+    try:
+        state = store.load_state(args.workshop)
+    finally:
+        store.close()
+    if state is None:
+        print(f"error: no workshop {args.workshop!r} in the store", file=sys.stderr)
+        return 1
+    library = load_library(SHIPPED_ROOT, *settings.structures_dirs)
+    try:
+        text = agenda_toml(state, library, args.id)
+    except AgendaError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"Exported the agenda of {args.workshop} to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _agenda_import(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from app.agenda_toml import AgendaError, import_agenda
+    from app.clock import SystemClock
+    from app.settings import Settings
+    from app.structures import SHIPPED_ROOT, load_library
+    from app.workshops import WorkshopService
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    library = load_library(SHIPPED_ROOT, *settings.structures_dirs)
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return 1
+    service = WorkshopService.open(settings.database_url, library, SystemClock())
+    try:
+        state = asyncio.run(import_agenda(service, text, args.owner, args.title))
+    except AgendaError as error:
+        print(f"error: {args.file}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        service.close()
+    print(f"Created workshop {state.id} ({state.title}) with {len(state.plan)} steps.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -232,6 +320,43 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("file", type=Path, help="a lernraum-export JSON file")
     imported.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
     imported.set_defaults(handler=_import)
+
+    retention = commands.add_parser("retention", help="personal data of ended workshops")
+    retention_commands = retention.add_subparsers(dest="retention_command", required=True)
+    sweep = retention_commands.add_parser(
+        "run",
+        help="anonymise ended workshops whose retention period is over, and finish pending "
+        "log redactions of erasures (the server does both by itself every minute)",
+    )
+    sweep.add_argument(
+        "--days", type=int, help="the retention period in days (default: LERNRAUM_RETENTION_DAYS)"
+    )
+    sweep.add_argument(
+        "--as-of",
+        type=datetime.fromisoformat,
+        help="sweep as if it were this time (ISO 8601, UTC unless given; default: now)",
+    )
+    sweep.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
+    sweep.set_defaults(handler=_retention_run)
+
+    agenda = commands.add_parser("agenda", help="share a workshop's agenda as a structure file")
+    agenda_commands = agenda.add_subparsers(dest="agenda_command", required=True)
+    agenda_out = agenda_commands.add_parser(
+        "export", help="write a workshop's agenda as a TOML file (see docs/structures.md)"
+    )
+    agenda_out.add_argument("workshop", help="the workshop's id")
+    agenda_out.add_argument("--id", help="the id of the file (default: from the title)")
+    agenda_out.add_argument("--output", type=Path, help="a file (default: standard output)")
+    agenda_out.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
+    agenda_out.set_defaults(handler=_agenda_export)
+    agenda_in = agenda_commands.add_parser(
+        "import", help="create a workshop in the lobby from an agenda or structure file"
+    )
+    agenda_in.add_argument("file", type=Path, help="a TOML file of kind agenda or structure")
+    agenda_in.add_argument("--owner", required=True, help="the facilitator who owns it")
+    agenda_in.add_argument("--title", help="the workshop's title (default: the file's name)")
+    agenda_in.add_argument("--database-url", help="the store (default: LERNRAUM_DATABASE_URL)")
+    agenda_in.set_defaults(handler=_agenda_import)
     return parser
 
 

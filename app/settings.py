@@ -68,3 +68,15 @@ class Settings(BaseSettings):
         ge=1,
         description="How many attempts a look-up of an unknown code or link token uses up.",
     )
+    retention_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days after its end after which a workshop's personal data is deleted "
+        "or anonymised (names, join attributes, tokens, private work); 0 keeps it for ever.",
+    )
+    retention_sweep_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between two sweeps of the running server: retention, and the "
+        "log redaction of erasures sent over the live websocket.",
+    )

@@ -176,9 +176,9 @@ class Store:
         self.engine = make_engine(database_url)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent), the account and import tables included."""
+        """Create missing tables (idempotent), the account, import and series tables included."""
         # importing these registers their tables: accounts and sessions, imported records
-        from app import accounts  # noqa: F401
+        from app import accounts, series  # noqa: F401
         from app.export import archive  # noqa: F401
 
         SQLModel.metadata.create_all(self.engine)

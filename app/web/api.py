@@ -44,6 +44,8 @@ ERROR_STATUS: Mapping[str, int] = {
     "agreement_required": 422,
     "attribute_not_asked": 422,
     "unknown_command": 422,
+    "review_link_expired": 410,
+    "review_link_revoked": 410,
     "throttled": 429,
     "internal_error": 500,
     "storage_failed": 503,
