@@ -1,21 +1,27 @@
 // The participant room: connects with the token stored at joining, keeps the view current
-// through static/live.js and renders it: the step with its prompt and countdown (server time,
-// offset-corrected), my group, members and role, the board with a note form and dots, and
-// the "done" and "raise hand" signals. User text goes in with textContent only.
+// through static/live.js and renders it: facilitators' broadcasts, the step with its prompt
+// and countdown (server time, offset-corrected), my group, members, role and video links,
+// the signals ("done", raise hand, ask for help), the board (room-board.js) and personal
+// work, polls and check-out (room-personal.js). User text goes in with textContent only.
 
-import { LiveConnection, randomId } from "./live.js";
+import { LiveConnection } from "./live.js";
 import { tokenKey } from "./storage.js";
+import { createBoard } from "./room-board.js";
+import { createPersonal } from "./room-personal.js";
+import { clockText, currentStep, loadTexts, localiser, remainingMs, workshopOf } from "./room-util.js";
 
 const TICK_MS = 250;
-const texts = JSON.parse(document.getElementById("texts").textContent);
-const t = (key) => texts[key] ?? key;
+const CHANGING = new Set(["welcome", "event", "ack", "error", "bye"]); // messages that can change the page
+const { texts, t } = loadTexts();
 const root = document.getElementById("room");
 const lang = root.dataset.lang === "en" ? "en" : "de";
+const local = localiser(lang);
 const workshopId = root.dataset.workshop;
 const $ = (id) => document.getElementById(id);
 
-const optimistic = new Map(); // item id -> text, shown until the server's answer
 let doneStep = null; // the step index this tab said "done" for
+let helpSent = false; // a help request on its way to the server
+let dismissedBroadcast = null; // the number of the broadcast this person put away
 let connection = null;
 let audio = null; // made on the first click or key press: browsers block sound before that
 let lastLeftMs = null; // to notice the moment the countdown crosses zero
@@ -42,11 +48,11 @@ function timeUpCue() {
   }
 }
 
-const local = (value) => (value && typeof value === "object" ? value[lang] ?? value.de ?? "" : value ?? "");
-
 function showError(message) {
-  const key = `error.${message.code}`;
-  $("room-error").textContent = key in texts ? t(key) : message.message || t("error.generic");
+  const own = `room.error.${message.code}`;
+  const shared = `error.${message.code}`;
+  const known = own in texts ? own : shared in texts ? shared : null;
+  $("room-error").textContent = known ? t(known) : message.message || t("error.generic");
 }
 
 function setState(state) {
@@ -55,35 +61,13 @@ function setState(state) {
   box.textContent = t(`room.state.${state}`);
 }
 
-function me(view) {
+function me(view = connection?.view ?? {}) {
   return view.me?.main ?? {};
-}
-
-function workshop(view) {
-  return view.workshop?.main ?? {};
-}
-
-function currentStep(view) {
-  const cursor = workshop(view).cursor;
-  return cursor === null || cursor === undefined ? null : view.plan?.[String(cursor)] ?? null;
-}
-
-function remainingMs(view) {
-  const w = workshop(view);
-  if (w.phase === "running" && w.deadline) return Date.parse(w.deadline) - connection.serverNow();
-  if (typeof w.remaining_s === "number") return w.remaining_s * 1000;
-  return null;
-}
-
-function clockText(ms) {
-  const seconds = Math.max(0, Math.ceil(ms / 1000));
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
 function tick() {
   if (!connection) return;
-  const ms = remainingMs(connection.view);
+  const ms = remainingMs(connection.view, connection.serverNow());
   const out = $("countdown");
   if (ms === null) {
     out.textContent = "–:––";
@@ -91,7 +75,7 @@ function tick() {
     out.classList.remove("overtime");
     return;
   }
-  const running = workshop(connection.view).phase === "running";
+  const running = workshopOf(connection.view).phase === "running";
   if (running && lastLeftMs !== null && lastLeftMs > 0 && ms <= 0) timeUpCue();
   lastLeftMs = running ? ms : null;
   out.dataset.remainingMs = String(Math.round(ms));
@@ -99,8 +83,17 @@ function tick() {
   out.textContent = ms <= 0 ? t("room.overtime") : clockText(ms);
 }
 
+function renderBroadcast(view) {
+  const [number, latest] = Object.entries(view.broadcasts ?? {})
+    .sort(([a], [b]) => Number(b) - Number(a))[0] ?? [];
+  $("broadcast").hidden = !latest || number === dismissedBroadcast;
+  const text = $("broadcast-text");
+  if (latest && text.textContent !== latest.text) text.textContent = latest.text;
+  $("broadcast").dataset.number = number ?? "";
+}
+
 function renderStep(view) {
-  const w = workshop(view);
+  const w = workshopOf(view);
   $("workshop-title").textContent = w.title ?? "";
   const phase = $("phase");
   const notice = { lobby: "room.lobby", paused: "room.paused", ended: "room.ended" }[w.phase];
@@ -111,6 +104,14 @@ function renderStep(view) {
   $("step-prompt").textContent = step ? local(step.prompt) : "";
   const next = step ? view.plan?.[String(w.cursor + 1)] : null;
   $("next-step").textContent = next ? `${t("room.next")}: ${local(next.title)}` : "";
+}
+
+function showLink(entry, anchor, href) {
+  const safe = typeof href === "string" && /^https?:\/\//i.test(href);
+  $(entry).hidden = !safe;
+  if (safe) $(anchor).href = href;
+  else $(anchor).removeAttribute("href");
+  return safe;
 }
 
 function renderGroup(view) {
@@ -131,68 +132,16 @@ function renderGroup(view) {
     if (memberRole) item.textContent += ` – ${local(memberRole.name)}`;
     list.append(item);
   }
-}
-
-function myVotes(view) {
-  const cursor = workshop(view).cursor;
-  return Object.values(view.my_votes ?? {}).find((v) => v.step_index === cursor) ?? null;
-}
-
-function renderBoard(view) {
-  const cursor = workshop(view).cursor;
-  const items = Object.entries(view.items ?? {})
-    .filter(([, item]) => item.step_index === cursor)
-    .sort(([, a], [, b]) => String(a.created_at ?? "").localeCompare(String(b.created_at ?? "")));
-  const votes = myVotes(view);
-  const dots = $("dots-left");
-  dots.hidden = !votes;
-  dots.textContent = votes ? `${votes.left} ${t("room.dots_left")}` : "";
-  const list = $("items");
-  list.replaceChildren();
-  for (const [id, item] of items) {
-    const entry = document.createElement("li");
-    entry.className = "item";
-    entry.dataset.itemId = id;
-    const text = document.createElement("p");
-    text.textContent = item.kind === "wicked_question" ? local(item.question) || item.text : item.text;
-    entry.append(text);
-    const author = item.author ? view.people?.[item.author]?.name : null;
-    if (author) {
-      const by = document.createElement("p");
-      by.className = "meta";
-      by.textContent = author;
-      entry.append(by);
-    }
-    if (votes) {
-      const button = document.createElement("button");
-      button.type = "button";
-      const mine = votes.dots?.[id] ?? 0;
-      button.textContent = `${t("room.dot")} (${mine})`;
-      button.disabled = votes.left <= 0;
-      button.addEventListener("click", () => send({ type: "vote.cast", item_id: id }));
-      entry.append(button);
-    }
-    list.append(entry);
-  }
-  for (const [id, value] of optimistic) {
-    if (view.items?.[id]) continue;
-    const entry = document.createElement("li");
-    entry.className = "item pending";
-    entry.dataset.itemId = id;
-    const text = document.createElement("p");
-    text.textContent = value;
-    entry.append(text);
-    list.append(entry);
-  }
-  $("no-items").hidden = list.children.length > 0;
-  const allowed = currentStep(view)?.permissions?.actions ?? [];
-  $("note-form").hidden = workshop(view).phase !== "running" || !allowed.includes("notes");
+  const video = mine.video ?? {};
+  const groupLink = showLink("video-group-entry", "video-group", group ? video.group : null);
+  const plenaryLink = showLink("video-plenary-entry", "video-plenary", video.plenary);
+  $("video").hidden = !groupLink && !plenaryLink;
 }
 
 function renderSignals(view) {
   const mine = me(view);
-  const cursor = workshop(view).cursor;
-  const done = doneStep !== null && doneStep === cursor;
+  const w = workshopOf(view);
+  const done = doneStep !== null && doneStep === w.cursor;
   const doneButton = $("done-button");
   doneButton.setAttribute("aria-pressed", String(done));
   doneButton.textContent = done ? t("room.undone") : t("room.done");
@@ -203,19 +152,36 @@ function renderSignals(view) {
   const handButton = $("hand-button");
   handButton.setAttribute("aria-pressed", String(raised));
   handButton.textContent = raised ? t("room.hand_down") : t("room.hand");
-  const running = workshop(view).phase === "running";
+  const running = w.phase === "running";
   const allowed = currentStep(view)?.permissions?.actions ?? [];
   doneButton.disabled = !running;
   handButton.hidden = !allowed.includes("hand") && !raised;
   handButton.disabled = !running;
+  // help goes to a breakout group's facilitators: only while the person sits in a group
+  const group = view.breakouts?.main?.open && mine.scope !== "plenary" ? view.groups?.[mine.scope] : null;
+  const asked = Boolean(group?.help_requested) || helpSent;
+  const helpButton = $("help-button");
+  helpButton.hidden = !group;
+  helpButton.disabled = asked || w.phase === "ended" || w.phase === "lobby";
+  helpButton.setAttribute("aria-pressed", String(asked));
+  $("help-state").textContent = group && asked ? t("room.help_asked") : "";
 }
 
+let board = null;
+let personal = null;
+
 function render(view) {
+  renderBroadcast(view);
   renderStep(view);
   renderGroup(view);
-  renderBoard(view);
   renderSignals(view);
+  board.render(view);
+  personal.render(view);
   tick();
+}
+
+function rerender() {
+  if (connection) render(connection.view);
 }
 
 async function send(command) {
@@ -226,31 +192,35 @@ async function send(command) {
 }
 
 function wire() {
-  $("note-form").addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const field = $("note-text");
-    const text = field.value.trim();
-    if (!text) return;
-    const id = randomId("n-");
-    optimistic.set(id, text); // shown at once, reconciled with the server's answer
-    field.value = "";
-    render(connection.view);
-    const answer = await send({ type: "note.post", item_id: id, text });
-    optimistic.delete(id);
-    if (answer.type === "error") field.value = text;
-    render(connection.view);
-  });
   $("done-button").addEventListener("click", async () => {
-    const cursor = workshop(connection.view).cursor;
+    const cursor = workshopOf(connection.view).cursor;
     const withdraw = doneStep === cursor;
+    doneStep = withdraw ? null : cursor; // shown at once, undone if the server refuses
+    rerender();
     const answer = await send({ type: withdraw ? "done.withdraw" : "done.signal" });
-    if (answer.type === "ack") doneStep = withdraw ? null : cursor;
-    render(connection.view);
+    if (answer.type === "error" && answer.code !== "already_done" && answer.code !== "not_done") {
+      doneStep = withdraw ? cursor : null;
+    }
+    rerender();
+  });
+  $("broadcast-dismiss").addEventListener("click", () => {
+    dismissedBroadcast = $("broadcast").dataset.number;
+    rerender();
+    $("step-title").focus();
   });
   $("hand-button").addEventListener("click", () => {
     const raised = $("hand-button").getAttribute("aria-pressed") === "true";
     send({ type: raised ? "hand.lower" : "hand.raise" });
   });
+  $("help-button").addEventListener("click", async () => {
+    helpSent = true;
+    rerender();
+    await send({ type: "help.ask" });
+    helpSent = false;
+    rerender();
+  });
+  board.wire();
+  personal.wire();
 }
 
 function main() {
@@ -260,11 +230,14 @@ function main() {
     setState("closed");
     return;
   }
+  const context = { t, local, send, me: () => me(), rerender };
+  board = createBoard(context);
+  personal = createPersonal(context);
   wire();
   document.addEventListener("pointerdown", unlockAudio, { once: true });
   document.addEventListener("keydown", unlockAudio, { once: true });
   connection = new LiveConnection(workshopId, token, {
-    onView: (view) => render(view),
+    onView: (view, message) => { if (!message || CHANGING.has(message.type)) render(view); },
     onState: setState,
     onError: showError,
   });

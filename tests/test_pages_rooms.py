@@ -1,4 +1,5 @@
-"""The participants' pages over real HTTP: security headers, join and room shells, languages."""
+"""The participants' pages and the plenary screen over real HTTP: security headers, join,
+room and plenary shells, who may open the plenary screen, languages."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import pytest
 from starlette.requests import Request
 
 from app.store import Store
+from app.web.auth import SESSION_COOKIE
 from app.web.i18n import LANGUAGE_COOKIE, catalog, chosen_language
 from app.web.rooms import _json_block
 from app.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import LiveServer
+from tests.live.support import facilitator_session
 
 
 def _request(query: str = "", headers: dict[str, str] | None = None) -> Request:
@@ -118,3 +121,49 @@ def test_json_block_cannot_end_its_script_element():
 def test_language_comes_from_query_then_cookie_then_accept_language(query, headers, expected):
     """?lang= wins, then the cookie, then the best Accept-Language match, then German."""
     assert chosen_language(_request(query, headers)) == expected
+
+
+async def test_plenary_screen_is_for_the_workshops_facilitators_only(live_server: LiveServer):
+    """Without a session the screen sends the browser to the login page and back; another
+    facilitator's account and an unknown workshop both get a 404, never a hint."""
+    workshop = _workshop_id(live_server)
+    path = f"/plenary/{workshop}"
+    anonymous = httpx.get(f"{live_server.url}{path}", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == f"/login?next=/plenary/{workshop}"
+    forged = httpx.get(
+        f"{live_server.url}{path}",
+        cookies={SESSION_COOKIE: "not-a-session"},
+        follow_redirects=False,
+    )
+    assert forged.status_code == 303
+
+    owner = await facilitator_session(live_server)
+    other = await facilitator_session(live_server, "someone-else@lernraum.local")
+    mine = httpx.get(f"{live_server.url}{path}", cookies={SESSION_COOKIE: owner})
+    assert mine.status_code == 200
+    assert mine.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert mine.headers["cache-control"] == "no-store"
+    assert '<script type="module" src="/static/plenary.js"></script>' in mine.text
+    assert mine.text.count("<script") == 2
+    assert f'data-workshop="{workshop}"' in mine.text
+    assert catalog("de")["plenary.board"] in mine.text
+    assert '"plenary.overtime"' in mine.text and '"room.' not in mine.text
+
+    foreign = httpx.get(f"{live_server.url}{path}", cookies={SESSION_COOKIE: other})
+    assert foreign.status_code == 404
+    assert workshop not in foreign.text
+    unknown = httpx.get(f"{live_server.url}/plenary/nope", cookies={SESSION_COOKIE: owner})
+    assert unknown.status_code == 404
+
+
+async def test_plenary_screen_speaks_english_on_request(live_server: LiveServer):
+    """The plenary screen follows ?lang= like every page."""
+    owner = await facilitator_session(live_server)
+    english = httpx.get(
+        f"{live_server.url}/plenary/{_workshop_id(live_server)}?lang=en",
+        cookies={SESSION_COOKIE: owner},
+    )
+    assert english.status_code == 200
+    assert '<html lang="en">' in english.text
+    assert catalog("en")["plenary.board"] in english.text

@@ -15,17 +15,25 @@ from app import __version__
 from app.clock import Clock, ScaledClock, SystemClock
 from app.live.hub import Hub
 from app.protocol import TRANSPORT_MAX_BYTES
+from app.retention import start_sweeps, stop_sweeps
 from app.settings import Settings
 from app.structures import SHIPPED_ROOT, load_library
+from app.web.agenda import router as agenda_router
 from app.web.api import router as api_router
 from app.web.auth import router as auth_router
+from app.web.console import router as console_router
 from app.web.exports import router as exports_router
 from app.web.facilitate import router as facilitate_router
 from app.web.join import router as join_router
 from app.web.live import router as live_router
 from app.web.pages import router as pages_router
+from app.web.privacy import router as privacy_router
 from app.web.rooms import router as rooms_router
 from app.web.security import SecurityHeaders
+from app.web.series import pages as series_pages_router
+from app.web.series import review_api as review_api_router
+from app.web.series import router as series_router
+from app.web.setup import router as setup_router
 from app.web.takeaway import router as takeaway_router
 from app.workshops import WorkshopService
 
@@ -63,9 +71,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await hub.start()
         app.state.service = service
         app.state.hub = hub
+        sweeps = start_sweeps(app.state)
         try:
             yield
         finally:
+            await stop_sweeps(sweeps)
             await hub.stop()
             service.close()
 
@@ -74,6 +84,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="Live online workshops: timed structures, breakouts and a shared board.",
         lifespan=lifespan,
+        docs_url=None,  # /docs is our own page (app.web.pages) with vendored Swagger UI
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock
@@ -83,9 +95,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(facilitate_router)
     app.include_router(exports_router)
     app.include_router(takeaway_router)
+    app.include_router(privacy_router)
+    app.include_router(agenda_router)
     app.include_router(live_router)
     app.include_router(pages_router)
     app.include_router(rooms_router)
+    app.include_router(series_router)
+    app.include_router(review_api_router)
+    app.include_router(series_pages_router)
+    app.include_router(setup_router)
+    app.include_router(console_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
     return app

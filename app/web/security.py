@@ -8,9 +8,8 @@ officers ask for exactly that). ``connect-src 'self'`` also admits websockets to
 host and port: CSP Level 3 matches ``ws:``/``wss:`` against ``'self'``, and Chromium does so
 (the browser tests connect the room's websocket under this policy).
 
-Known limit: FastAPI's ``/docs`` and ``/redoc`` pages load Swagger UI and ReDoc from a CDN
-with inline scripts; they are left without the policy until those assets are vendored into
-``static/``. Every page of our own gets it.
+Every page gets it, the API reference at ``/docs`` too (Swagger UI is vendored into
+``static/vendor/`` and sets its styles through the DOM, which the policy allows).
 """
 
 from __future__ import annotations
@@ -40,8 +39,6 @@ COMMON_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 
-UNPROTECTED_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-
 
 class SecurityHeaders:
     """Add the security headers to every HTTP response of the wrapped app."""
@@ -53,7 +50,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        strict = scope.get("path") not in UNPROTECTED_PAGES
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -64,7 +60,7 @@ class SecurityHeaders:
                     (value for name, value in headers if name.lower() == b"content-type"), b""
                 )
                 own_policy = b"content-security-policy" in present  # e.g. the export report
-                if strict and content_type.startswith(b"text/html") and not own_policy:
+                if content_type.startswith(b"text/html") and not own_policy:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message = {**message, "headers": headers}
             await send(message)

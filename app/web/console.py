@@ -1,0 +1,120 @@
+"""The facilitators' pages: logging in, and the console that steers a live workshop.
+
+Both are shells rendered by Jinja2 (autoescaped). The login form posts to ``/api/auth/login``
+from a script; the console speaks the live protocol over the websocket with the session
+cookie, so every button is a protocol command the core checks again. The checks here only
+decide who gets the shell: nobody logged in is sent to the login page (and back afterwards),
+a facilitator account that does not steer the workshop gets 403.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from app.core.actors import Actor
+from app.web.auth import current_facilitator
+from app.web.i18n import (
+    LANGUAGE_COOKIE,
+    LANGUAGE_COOKIE_MAX_AGE_S,
+    chosen_language,
+    texts_with_prefix,
+)
+from app.web.pages import templates
+
+router = APIRouter(include_in_schema=False)
+
+MAX_NEXT_CHARS = 300
+DEFAULT_NEXT = "/"
+
+
+def json_block(value: object) -> Markup:
+    """JSON safe inside a ``<script type="application/json">`` element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    # safe: every character that could end the element or start markup is escaped above
+    return Markup(escaped)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after logging in: a path on this server, never another host."""
+    if not target or len(target) > MAX_NEXT_CHARS:
+        return DEFAULT_NEXT
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return DEFAULT_NEXT
+    if any(ord(character) < 0x20 for character in target):
+        return DEFAULT_NEXT
+    return target
+
+
+def login_url(path: str) -> str:
+    """The login page, coming back to ``path`` afterwards."""
+    return f"/login?next={quote(path, safe='/')}"
+
+
+def _render(
+    request: Request,
+    template: str,
+    context: dict[str, object],
+    prefixes: tuple[str, ...],
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render a page with its script texts; remember ``?lang=`` in a cookie."""
+    language, asked = chosen_language(request)
+    texts = texts_with_prefix(language, *prefixes)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {**context, "texts_json": json_block(texts)},
+        status_code=status_code,
+    )
+    if asked:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_MAX_AGE_S,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(
+    request: Request, next_path: Annotated[str | None, Query(alias="next")] = None
+) -> HTMLResponse:
+    """The facilitators' login form; a logged-in facilitator sees who they are."""
+    email = await current_facilitator(request)
+    context: dict[str, object] = {
+        "next": safe_next(next_path),
+        "email": email,
+        "forbidden": False,
+    }
+    return _render(request, "login.html", context, ("login.", "error."))
+
+
+@router.get("/console/{workshop_id}", response_class=HTMLResponse)
+async def console_page(workshop_id: str, request: Request) -> Response:
+    """The console of a workshop, for its owner and co-facilitators only."""
+    email = await current_facilitator(request)
+    if email is None:
+        return RedirectResponse(login_url(request.url.path), status_code=303)
+    state = await request.app.state.hub.get(workshop_id)
+    if state is None:
+        raise HTTPException(status_code=404, detail="no such workshop")
+    if not state.is_facilitator(Actor("user", email)):
+        context: dict[str, object] = {
+            "next": request.url.path,
+            "email": email,
+            "forbidden": True,
+        }
+        return _render(request, "login.html", context, ("login.", "error."), status_code=403)
+    context = {"workshop_id": workshop_id, "email": email, "title": state.title}
+    return _render(request, "console.html", context, ("console.", "error."))
