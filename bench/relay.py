@@ -2,9 +2,10 @@
 
 It speaks just enough of Lernraum's live protocol (docs/protocol.md) for the load generator:
 hello -> welcome with the room's items, commands on notes -> one event frame per room per
-tick (encoded once, sent with ``websockets.broadcast``) and an ack per command. It keeps no
-log, checks no rights and computes no views, so it is the upper bound a Python server can
-reach on this machine; every Lernraum figure is reported as a ratio to it.
+tick (encoded once, sent with ``websockets.broadcast``) and an ack per command, and a
+regrouping (``step.next``) that tells every member its new group of four in a frame of its
+own. It keeps no log, checks no rights and computes no views, so it is the upper bound a
+Python server can reach on this machine; every Lernraum figure is reported as a ratio to it.
 
     python bench/relay.py --port 8100
 """
@@ -65,6 +66,17 @@ class Room:
                 ack = {"type": "ack", "server_time": now_iso(), "ref": ref}
                 broadcast([member], dumps({**ack, "first_seq": seq, "last_seq": seq}))
 
+    def regroup(self, member: ServerConnection, ref: str) -> None:
+        """Every member into a group of four, each told in a personal frame at once."""
+        self.seq += 1
+        for number, other in enumerate(sorted(self.members, key=id)):
+            scope = {"kind": "participant", "scope": f"g{self.seq}-{number // 4}"}
+            change = {"section": "me", "key": "main", "value": scope}
+            event = {"type": "event", "server_time": now_iso(), "seq": self.seq}
+            broadcast([other], dumps({**event, "changes": [change]}))
+        ack = {"type": "ack", "server_time": now_iso(), "ref": ref}
+        broadcast([member], dumps({**ack, "first_seq": self.seq, "last_seq": self.seq}))
+
     def apply(self, member: ServerConnection, ref: str, command: dict[str, Any]) -> None:
         item_id = str(command.get("item_id", ""))
         item = self.items.setdefault(item_id, {"kind": "note", "text": "", "position": None})
@@ -100,7 +112,7 @@ async def handler(socket: ServerConnection) -> None:
         "seq": room.seq,
         "you": {"kind": "participant", "id": str(hello.get("token", ""))[:12]},
         "resumed": False,
-        "view": {"items": room.items},
+        "view": {"items": room.items, "me": {"main": {"kind": "participant", "scope": "plenary"}}},
         "changes": [],
     }
     await socket.send(dumps(welcome))
@@ -109,7 +121,11 @@ async def handler(socket: ServerConnection) -> None:
         async for raw in socket:
             message = json.loads(raw)
             if message.get("type") == "command":
-                room.apply(socket, str(message.get("id")), message.get("command") or {})
+                command = message.get("command") or {}
+                if command.get("type") == "step.next":
+                    room.regroup(socket, str(message.get("id")))
+                    continue
+                room.apply(socket, str(message.get("id")), command)
             elif message.get("type") == "ping":
                 await socket.send(
                     dumps(
