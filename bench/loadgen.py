@@ -31,12 +31,14 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
 import random
 import socket
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -68,6 +70,20 @@ def percentile(values: list[float], share: float) -> float | None:
 
 def rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def server_times(pid: int) -> tuple[float, float] | None:
+    """The server's CPU seconds (user + system, all threads) and the seconds its main thread
+    (the event loop) waited for a CPU while runnable, from /proc; None without a pid."""
+    if pid <= 0:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        waited = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+    return cpu, waited
 
 
 def messages_of(raw: str | bytes) -> list[dict[str, Any]]:
@@ -376,6 +392,7 @@ async def run_load(
     observe_frac: float,
     slow_per_workshop: int,
     seed: int,
+    server_pid: int = 0,
 ) -> dict[str, Any]:
     duration = min(duration, MAX_DURATION_S)
     rng = random.Random(seed)
@@ -389,6 +406,7 @@ async def run_load(
             for person in [p for p in members if p.kind == "participant"][-slow_per_workshop:]:
                 person.slow, person.observe = True, False
     connect_s = await connect_all(plan["url"], people, drains=True)
+    before, load_started = server_times(server_pid), time.monotonic()
     until = time.monotonic_ns() + int((duration + DRAIN_S) * 1e9)
     readers = [asyncio.create_task(p.read(until)) for p in people if p.socket and not p.slow]
 
@@ -406,7 +424,16 @@ async def run_load(
 
     await asyncio.gather(*(drive(members) for members in by_workshop.values()))
     await asyncio.gather(*readers)
+    after, load_wall = server_times(server_pid), time.monotonic() - load_started
     await asyncio.gather(*(p.close() for p in people))
+    load_figures: dict[str, Any] = {}
+    if before is not None and after is not None:  # the sending and draining only
+        load_figures = {
+            "load_wall_s": round(load_wall, 2),
+            "load_cpu_s": round(after[0] - before[0], 2),
+            "load_cpu_pct": round(100 * (after[0] - before[0]) / load_wall, 1),
+            "load_cpu_wait_s": round(after[1] - before[1], 2),
+        }
     observers = [p for p in people if p.observe and not p.slow]
     lost = leaked = 0
     for person in observers:
@@ -439,6 +466,7 @@ async def run_load(
         "lost": lost,
         "leaked": leaked,
         "drained_kb_min": rounded(min(drained) / 1024 if drained else None, 1),
+        **load_figures,
     }
 
 
@@ -601,6 +629,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=2000, help="notes on the board (storm, fill)")
     parser.add_argument("--spreads", default="1,0", help="storm: seconds the connects spread over")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--server-pid", type=int, default=0, help="load: the server's CPU over the sending"
+    )
     args = parser.parse_args()
     with open(args.plan, encoding="utf-8") as file:
         plan = json.load(file)
@@ -616,6 +647,7 @@ def main() -> None:
                 args.observe_frac,
                 args.slow_per_workshop,
                 args.seed,
+                args.server_pid,
             )
         )
     elif args.mode == "storm":

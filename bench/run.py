@@ -45,6 +45,7 @@ NOTES_STEP = 3  # the reference agenda's impulse talk: everyone in the plenary, 
 BREAKOUTS = "bench-breakouts"  # bench/structures: one step in groups of five, notes allowed
 RESHUFFLE = "appreciative-interviews"  # interviews in pairs, then retelling in foursomes
 START_TIMEOUT_S = 60.0
+RECOVERY_TIMEOUT_S = 600.0  # a restart that rebuilds every workshop may take longer
 JOIN_CONCURRENCY = 20
 SAMPLE_S = 0.25
 EXPORT_FORMATS = ("json", "csv", "md", "html")
@@ -140,8 +141,13 @@ class Sampler:
         }
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], poll_s: float = 0.1) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    poll_s: float = 0.1,
+    timeout: float = START_TIMEOUT_S,
+) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError("the server exited at start")
@@ -175,13 +181,19 @@ def add_facilitator(workdir: Path) -> None:
     )
 
 
-def start_lernraum(workdir: Path, port: int, poll_s: float = 0.1) -> subprocess.Popen[bytes]:
+def start_lernraum(
+    workdir: Path, port: int, poll_s: float = 0.1, timeout: float = START_TIMEOUT_S
+) -> subprocess.Popen[bytes]:
     argv = [sys.executable, "-m", "app", "serve", "--port", str(port)]
     log = (workdir / "server.log").open("ab")
     process = subprocess.Popen(
         pinned(0, argv), env=lernraum_env(workdir), cwd=ROOT, stdout=log, stderr=log
     )
-    wait_until_up(f"http://127.0.0.1:{port}/healthz", process, poll_s)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", process, poll_s, timeout)
+    except RuntimeError:
+        stop(process)
+        raise
     return process
 
 
@@ -296,6 +308,9 @@ def run_load(
     participants = scaled(spec["participants"], args.scale, 2 * group_size or 2)
     rate = spec["rate"] * args.rate_scale
     observe = spec.get("observe", 0.2) if args.observe_frac is None else args.observe_frac
+    duration = args.duration
+    if target == "relay" and args.baseline_duration is not None:
+        duration = args.baseline_duration
     if target == "lernraum":
         add_facilitator(workdir)
         process = start_lernraum(workdir, port)
@@ -315,25 +330,29 @@ def run_load(
             "--rate",
             str(rate),
             "--duration",
-            str(args.duration),
+            str(duration),
             "--observe-frac",
             str(observe),
             "--slow-per-workshop",
             str(slow),
+            "--server-pid",
+            str(process.pid),
         ]
         load = f"load{'-slow' if slow else ''}"
         profiler = None
         if args.profile and target == "lernraum":
             profiler = profile(process.pid, args, f"{args.current}{'-slow' if slow else ''}")
         with Sampler(process.pid) as sampler:
-            result = loadgen(plan, workdir, f"{target}-{load}", options, args.duration + 300)
+            result = loadgen(plan, workdir, f"{target}-{load}", options, duration + 300)
         if profiler is not None:
             result["profile"] = finish_profile(profiler)
         result.update(sampler.figures())
         receivers = result["participants"] + result["facilitators"] - result["slow"]
+        # CPU per member-frame over the sending and draining only (connects left out)
+        cpu_s = result.get("load_cpu_s", sampler.cpu_s)
         if result["deliveries"] and result["observers"]:
             all_deliveries = result["deliveries"] * receivers / result["observers"]
-            result["server_us_per_delivery"] = round(1e6 * sampler.cpu_s / all_deliveries, 2)
+            result["server_us_per_delivery"] = round(1e6 * cpu_s / all_deliveries, 2)
         return result
     finally:
         stop(process)
@@ -531,7 +550,7 @@ def run_recovery(
         stored = db.execute("SELECT count(*) FROM events").fetchone()[0]
     port = free_port()
     started = time.monotonic()
-    process = start_lernraum(workdir, port, poll_s=0.01)
+    process = start_lernraum(workdir, port, poll_s=0.01, timeout=RECOVERY_TIMEOUT_S)
     up = time.monotonic() - started
     try:
         serving = asyncio.run(all_serving(port, ids)) - started
@@ -615,8 +634,9 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("delivery_p50_ms", "delivery p50 ms"),
         ("delivery_p99_ms", "delivery p99 ms"),
         ("ack_p99_ms", "ack p99 ms"),
-        ("server_cpu_pct", "server CPU %"),
+        ("load_cpu_pct", "server CPU %"),
         ("server_us_per_delivery", "CPU µs/delivery"),
+        ("load_cpu_wait_s", "CPU wait s"),
         ("server_rss_max_mb", "RSS max MB"),
         ("gen_cpu_pct", "gen CPU %"),
     ],
@@ -624,7 +644,7 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("reference_p99_ms", "p99 without ms"),
         ("delivery_p99_ms", "p99 with ms"),
         ("p99_shift_ms", "p99 shift ms"),
-        ("server_cpu_pct", "server CPU %"),
+        ("load_cpu_pct", "server CPU %"),
         ("reference_rss_max_mb", "RSS max without MB"),
         ("server_rss_max_mb", "RSS max with MB"),
     ],
@@ -718,6 +738,9 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="share of the people and items")
     parser.add_argument("--rate-scale", type=float, default=1.0, help="share of the rate")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of sending")
+    parser.add_argument(
+        "--baseline-duration", type=float, help="seconds of sending for the relay (default: same)"
+    )
     parser.add_argument(
         "--observe-frac",
         type=float,

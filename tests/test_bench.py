@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+SMOKE_S = 20  # seconds of sending in the smoke run of scenario 1
 
 
 def bench(tmp_path: Path, *options: str) -> tuple[list[dict[str, Any]], str]:
@@ -29,12 +30,15 @@ def bench(tmp_path: Path, *options: str) -> tuple[list[dict[str, Any]], str]:
 
 
 def test_a_steady_smoke_run_loses_and_duplicates_nothing_on_both_targets(tmp_path: Path):
+    """Scenario 1 for 20 seconds of sending at a small scale (the relay for 3, only so
+    that the ratios are printed): it runs and loses nothing."""
     rows, printed = bench(
         tmp_path,
         *("--scenario", "steady", "--scale", "0.02", "--rate-scale", "0.3"),
-        *("--duration", "5", "--observe-frac", "1"),
+        *("--duration", str(SMOKE_S), "--baseline-duration", "3", "--observe-frac", "1"),
     )
     assert [row["target"] for row in rows] == ["relay", "lernraum"]
+    assert [row["duration_s"] for row in rows] == [3, SMOKE_S]
     for row in rows:
         assert row["participants"] == 20 and row["workshops"] == 2 and row["sent"] > 0
         assert row["acked"] == row["sent"], row
