@@ -5,38 +5,48 @@
 
 import { randomId } from "./live.js";
 import {
-  boardClusters, boardItems, currentStep, deckCache, el, rebuild, revealedDots, workshopOf,
+  actingIndex, boardAreas, boardClusters, boardItems, canAct, currentStep, deckCache, el,
+  libraryFiles, rebuild, revealedDots,
 } from "./room-util.js";
 
 const $ = (id) => document.getElementById(id);
 
 export function createBoard({ t, local, send, me, rerender }) {
   const pendingItems = new Map(); // item id -> {kind, text}: shown until the server answers
-  const pendingDots = new Map(); // item id -> dots sent and not yet answered (+ or -)
+  // item id -> {target, inFlight}: the dots this page asked the item to have, while answers
+  // are outstanding. A target, not a difference: the server's event with the new count can
+  // arrive before the ack, and must not be counted twice.
+  const pendingDots = new Map();
   const decks = deckCache(() => {
     fillCardChoice();
     rerender();
   });
+  const structures = libraryFiles(() => rerender()); // for the areas of a step's board
   let view = {};
 
   function allowed() {
     return new Set(currentStep(view)?.permissions?.actions ?? []);
   }
 
+  /** Whether the board takes work now: the step runs, or pre-work is open in the lobby. */
   function running() {
-    return workshopOf(view).phase === "running";
+    return canAct(view);
+  }
+
+  function areas() {
+    return boardAreas(structures, currentStep(view));
   }
 
   /** The vote of the current step, with the dots this page sent and is waiting for. */
   function myVotes() {
-    const cursor = workshopOf(view).cursor;
+    const cursor = actingIndex(view);
     const votes = Object.values(view.my_votes ?? {}).find((v) => v.step_index === cursor);
     if (!votes || votes.revealed) return votes ? { ...votes, open: false } : null;
     const dots = { ...votes.dots };
     let sent = 0;
-    for (const [id, delta] of pendingDots) {
-      dots[id] = (dots[id] ?? 0) + delta;
-      sent += delta;
+    for (const [id, pending] of pendingDots) {
+      sent += pending.target - (dots[id] ?? 0);
+      dots[id] = pending.target;
     }
     return { ...votes, dots, left: votes.left - sent, open: running() };
   }
@@ -120,6 +130,8 @@ export function createBoard({ t, local, send, me, rerender }) {
     } else {
       entry.append(el("p", { text: item.text, attrs: { id: textId } }));
     }
+    const area = item.area ? areas().find((a) => a.id === item.area) : null;
+    if (area) entry.append(el("p", { className: "area", text: local(area.title) }));
     entry.append(...authorLine(item), ...dotsBadge(id, dots));
     const controls = [...dotControls(id, votes, textId), ...clusterControl(id, item, textId)];
     if (controls.length) entry.append(el("div", { className: "item-controls" }, ...controls));
@@ -190,6 +202,12 @@ export function createBoard({ t, local, send, me, rerender }) {
     const live = running();
     const step = currentStep(view);
     $("note-form").hidden = !live || !actions.has("notes");
+    const areaChoice = $("note-area");
+    const chosenArea = areaChoice.value;
+    const stepAreas = areas();
+    areaChoice.replaceChildren(...stepAreas.map((a) => el("option", { text: local(a.title), attrs: { value: a.id } })));
+    if (stepAreas.some((a) => a.id === chosenArea)) areaChoice.value = chosenArea;
+    $("note-area-field").hidden = stepAreas.length === 0;
     $("wicked-form").hidden = !live || !actions.has("wicked_questions");
     const cards = live && actions.has("cards") && step?.deck;
     $("card-form").hidden = !cards;
@@ -221,11 +239,16 @@ export function createBoard({ t, local, send, me, rerender }) {
   }
 
   async function vote(id, delta) {
-    pendingDots.set(id, (pendingDots.get(id) ?? 0) + delta);
+    const shown = myVotes()?.dots?.[id] ?? 0;
+    const pending = pendingDots.get(id) ?? { target: shown, inFlight: 0 };
+    pending.target = shown + delta;
+    pending.inFlight += 1;
+    pendingDots.set(id, pending);
     rerender();
-    await send({ type: delta > 0 ? "vote.cast" : "vote.retract", item_id: id });
-    const left = (pendingDots.get(id) ?? 0) - delta;
-    if (left === 0) pendingDots.delete(id); else pendingDots.set(id, left);
+    const answer = await send({ type: delta > 0 ? "vote.cast" : "vote.retract", item_id: id });
+    pending.inFlight -= 1;
+    // settled: the view holds the server's count (a refusal leaves it as the server has it)
+    if (answer.type === "error" || pending.inFlight === 0) pendingDots.delete(id);
     rerender();
   }
 
@@ -247,7 +270,8 @@ export function createBoard({ t, local, send, me, rerender }) {
       const text = field.value.trim();
       if (!text) return;
       field.value = "";
-      post("note", text, { type: "note.post", text }, () => { field.value = text; });
+      const area = $("note-area-field").hidden ? null : $("note-area").value || null;
+      post("note", text, { type: "note.post", text, ...(area ? { area } : {}) }, () => { field.value = text; });
     });
     $("wicked-form").addEventListener("submit", (event) => {
       event.preventDefault();

@@ -64,9 +64,26 @@ export function workshopOf(view) {
   return view.workshop?.main ?? {};
 }
 
+/**
+ * The plan index participants act in: the current step, or in the lobby a first step that
+ * is open before the start (pre-work); null when there is none.
+ */
+export function actingIndex(view) {
+  const w = workshopOf(view);
+  if (typeof w.cursor === "number" && w.cursor >= 0) return w.cursor;
+  if (w.phase === "lobby" && view.plan?.["0"]?.permissions?.before_start) return 0;
+  return null;
+}
+
 export function currentStep(view) {
-  const cursor = workshopOf(view).cursor;
-  return cursor === null || cursor === undefined ? null : view.plan?.[String(cursor)] ?? null;
+  const index = actingIndex(view);
+  return index === null ? null : view.plan?.[String(index)] ?? null;
+}
+
+/** Whether participants can work on the board now: the step runs, or pre-work is open. */
+export function canAct(view) {
+  const phase = workshopOf(view).phase;
+  return phase === "running" || (phase === "lobby" && actingIndex(view) !== null);
 }
 
 /** Milliseconds left in the current step by the server's clock, or null without a timer. */
@@ -83,7 +100,7 @@ export function remainingMs(view, serverNow) {
  * Plan keys read "<agenda item>/<structure>/<step>".
  */
 export function boardSteps(view) {
-  const cursor = workshopOf(view).cursor;
+  const cursor = actingIndex(view);
   const step = currentStep(view);
   if (!step) return new Set();
   const prefix = String(step.key ?? "").split("/").slice(0, -1).join("/");
@@ -96,10 +113,14 @@ export function boardSteps(view) {
   return steps;
 }
 
-/** Items of the current structure, oldest first (anonymous items, without times, by id). */
+/**
+ * Items of the current structure, oldest first (anonymous items, without times, by id),
+ * with the viewer's own that the shared items leave out (`my_items`: private writing before
+ * the reveal, hidden items, items of a group the viewer has left).
+ */
 export function boardItems(view, filter = () => true) {
   const steps = boardSteps(view);
-  return Object.entries(view.items ?? {})
+  return Object.entries({ ...view.my_items, ...view.items })
     .filter(([, item]) => steps.has(item.step_index) && filter(item))
     .sort(([ida, a], [idb, b]) =>
       String(a.created_at ?? "").localeCompare(String(b.created_at ?? "")) || ida.localeCompare(idb));
@@ -125,28 +146,51 @@ export function revealedDots(view) {
 }
 
 /**
- * Method-card decks from the library (same origin), fetched once each; `onLoad` runs when a
- * deck arrives so the page can show the cards' names.
+ * Files of the library (same origin), fetched once each: `get(id)` answers the document, or
+ * null until it has arrived; `onLoad` runs when one arrives so the page can render again.
  */
-export function deckCache(onLoad) {
-  const decks = new Map(); // deck id -> Map(card id -> card), or null while loading
-  function load(deckId) {
-    if (!deckId || decks.has(deckId)) return;
-    decks.set(deckId, null);
-    fetch(`/api/library/${encodeURIComponent(deckId)}`, { headers: { Accept: "application/json" } })
-      .then((response) => (response.ok ? response.json() : { cards: [] }))
-      .then((deck) => {
-        decks.set(deckId, new Map((deck.cards ?? []).map((card) => [card.id, card])));
-        onLoad(deckId);
-      })
-      .catch(() => decks.delete(deckId));
-  }
-  return {
-    load,
-    cards: (deckId) => decks.get(deckId) ?? null,
-    card(item) {
-      load(item.deck_id);
-      return decks.get(item.deck_id)?.get(item.card_id) ?? null;
-    },
+export function libraryFiles(onLoad) {
+  const files = new Map(); // id -> document, or null while loading
+  return function get(id) {
+    if (!id) return null;
+    if (!files.has(id)) {
+      files.set(id, null);
+      fetch(`/api/library/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } })
+        .then((response) => (response.ok ? response.json() : {}))
+        .then((document) => {
+          files.set(id, document);
+          onLoad(id);
+        })
+        .catch(() => files.delete(id));
+    }
+    return files.get(id) ?? null;
   };
+}
+
+/** Method-card decks of the library, by card id, fetched once each. */
+export function deckCache(onLoad) {
+  const get = libraryFiles(onLoad);
+  const byId = new WeakMap(); // deck document -> Map(card id -> card)
+  const cards = (deckId) => {
+    const deck = get(deckId);
+    if (!deck) return null;
+    if (!byId.has(deck)) byId.set(deck, new Map((deck.cards ?? []).map((card) => [card.id, card])));
+    return byId.get(deck);
+  };
+  return {
+    load: (deckId) => { get(deckId); },
+    cards,
+    card: (item) => cards(item.deck_id)?.get(item.card_id) ?? null,
+  };
+}
+
+/**
+ * The areas of a step's board ({id, title}), from its structure's file; a plan key reads
+ * "<agenda item>/<structure>/<step>", nested steps ".../<structure>/<step>" at its end.
+ */
+export function boardAreas(get, step) {
+  if (!step?.board) return [];
+  const structureId = String(step.key ?? "").split("/").at(-2);
+  const board = (get(structureId)?.boards ?? []).find((b) => b.id === step.board);
+  return board?.areas ?? [];
 }

@@ -8,7 +8,10 @@ import { LiveConnection } from "./live.js";
 import { tokenKey } from "./storage.js";
 import { createBoard } from "./room-board.js";
 import { createPersonal } from "./room-personal.js";
-import { clockText, currentStep, loadTexts, localiser, remainingMs, workshopOf } from "./room-util.js";
+import { createMyData } from "./room-mydata.js";
+import {
+  actingIndex, clockText, currentStep, loadTexts, localiser, remainingMs, workshopOf,
+} from "./room-util.js";
 
 const TICK_MS = 250;
 const CHANGING = new Set(["welcome", "event", "ack", "error", "bye"]); // messages that can change the page
@@ -102,7 +105,7 @@ function renderStep(view) {
   const step = currentStep(view);
   $("step-title").textContent = step ? local(step.title) : "";
   $("step-prompt").textContent = step ? local(step.prompt) : "";
-  const next = step ? view.plan?.[String(w.cursor + 1)] : null;
+  const next = step ? view.plan?.[String(actingIndex(view) + 1)] : null;
   $("next-step").textContent = next ? `${t("room.next")}: ${local(next.title)}` : "";
 }
 
@@ -234,6 +237,14 @@ function main() {
   board = createBoard(context);
   personal = createPersonal(context);
   wire();
+  createMyData({
+    t, token, workshopId,
+    onLeft: () => {
+      localStorage.removeItem(tokenKey(workshopId));
+      connection.stop("closed");
+      for (const button of document.querySelectorAll("#room button")) button.disabled = true;
+    },
+  }).wire();
   document.addEventListener("pointerdown", unlockAudio, { once: true });
   document.addEventListener("keydown", unlockAudio, { once: true });
   connection = new LiveConnection(workshopId, token, {

@@ -9,6 +9,7 @@ the same typed error the core would give.
 from __future__ import annotations
 
 from app.core.board import MoveNote, PostNote
+from app.core.boardrights import acting_step
 from app.core.cards import PlaceCard
 from app.core.errors import Rejection
 from app.core.reducer import Command
@@ -18,8 +19,10 @@ from app.structures import Library
 
 
 def board_areas(library: Library, state: WorkshopState) -> frozenset[str] | None:
-    """The area ids of the current step's board template; None when it has none."""
-    step = state.current_step
+    """The area ids of the board template of the step participants act in (the current
+    step, or a pre-work step in the lobby); None when it has none."""
+    acting = acting_step(state)
+    step = None if acting is None else acting[1]
     if step is None or step.board is None:
         return None
     structure = library.structures.get(step.structure_id)
