@@ -5,6 +5,7 @@
 // protocol command through ctx.send. User text only via textContent.
 
 import { el, setAttr, setText, sync, syncOptions } from "./console-dom.js";
+import { boardSteps } from "./room-util.js";
 
 const PLENARY = "plenary";
 const NEW_GROUP = ""; // the move form's choice for "a new group"
@@ -171,10 +172,12 @@ function updateBoard(ctx, view, card, scope) {
   setAttr(clear, "aria-label", `${ctx.t("console.clear_hands")}: ${label}`);
   clear.disabled = !ctx.online();
 
-  const cursor = workshop(view).cursor;
+  // as in the room: the current step's items and those of the structure's earlier steps
+  // (questions posed in one step are voted on in the next)
+  const steps = boardSteps(view);
   const tally = currentTally(view);
   const items = Object.entries(view.items ?? {})
-    .filter(([, item]) => item.scope === scope && item.step_index === cursor)
+    .filter(([, item]) => item.scope === scope && steps.has(item.step_index))
     .sort(([, a], [, b]) => String(a.created_at ?? "").localeCompare(String(b.created_at ?? "")));
   const list = card.querySelector(".items");
   sync(
