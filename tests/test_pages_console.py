@@ -255,3 +255,62 @@ def test_every_text_the_console_uses_is_in_the_catalogs() -> None:
     for language in LANGUAGES:
         missing = sorted(key for key in used if key not in catalog(language))
         assert missing == [], (language, missing)
+
+
+def test_the_console_links_every_export_and_they_download_for_its_facilitators(
+    desk: Desk,
+) -> None:
+    """The console's outcome links (report, Markdown, CSV, JSON, agenda TOML) answer its
+    facilitators with the export itself, and nobody else."""
+    html = desk.owner.get(desk.console).text
+    links = re.findall(r'href="(/api/workshops/[^"]+)"', html)
+    prefix = f"/api/workshops/{desk.workshop_id}"
+    assert links == [
+        f"{prefix}/export.html",
+        f"{prefix}/export.md",
+        f"{prefix}/export.csv",
+        f"{prefix}/export.json",
+        f"{prefix}/agenda.toml",
+    ]
+    kinds = ["text/html", "text/markdown", "text/csv", "application/json", "application/toml"]
+    for link, kind in zip(links, kinds, strict=True):
+        for client in (desk.owner, desk.co):
+            response = client.get(link)
+            assert response.status_code == 200, (link, response.text)
+            assert response.headers["content-type"].startswith(kind), link
+        assert desk.other.get(link).status_code in (403, 404)
+        assert desk.anonymous.get(link).status_code == 401
+    assert desk.owner.get(f"{prefix}/export.json").json()["workshop"]["id"] == desk.workshop_id
+
+
+def test_the_console_names_the_series_only_to_the_series_owner(desk: Desk) -> None:
+    """A workshop filed in the owner's series links it from the owner's console; the
+    co-facilitator, who cannot open that series, sees no link."""
+    assert 'id="series-link"' not in desk.owner.get(desk.console).text
+    made = desk.owner.post("/api/series", json={"title": "Reihe <b>A</b>", "organisation": "VBM"})
+    assert made.status_code == 201, made.text
+    series_id = made.json()["id"]
+    filed = desk.owner.post(
+        f"/api/series/{series_id}/workshops", json={"workshop_id": desk.workshop_id}
+    )
+    assert filed.status_code == 200, filed.text
+    owner_page = desk.owner.get(desk.console).text
+    assert f'<a id="series-link" href="/series/{series_id}">' in owner_page
+    assert "Reihe &lt;b&gt;A&lt;/b&gt;" in owner_page
+    assert 'id="series-link"' not in desk.co.get(desk.console).text
+
+
+def test_the_start_page_lists_a_facilitators_own_series_only(desk: Desk) -> None:
+    """The owner's start page lists their series with a form for a new one; another
+    facilitator's and an anonymous start page show neither the series nor its title."""
+    made = desk.owner.post("/api/series", json={"title": "Lernzirkel 2027", "organisation": "VBM"})
+    series_id = made.json()["id"]
+    page = desk.owner.get("/").text
+    assert f'<a href="/series/{series_id}">Lernzirkel 2027</a>' in page
+    assert 'id="series-form"' in page and '<script type="module" src="/static/index.js">' in page
+    for client in (desk.other, desk.anonymous):
+        assert "Lernzirkel 2027" not in client.get("/").text
+    assert 'id="series-form"' in desk.other.get("/").text
+    assert 'id="series-form"' not in desk.anonymous.get("/").text
+    members = desk.owner.get(f"/series/{series_id}").text
+    assert f'<option value="{desk.workshop_id}">' in members  # offered to file in the series

@@ -9,6 +9,7 @@ a facilitator account that does not steer the workshop gets 403.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from app.core.actors import Actor
+from app.series import Series, SeriesStore
 from app.web.auth import current_facilitator
 from app.web.i18n import (
     LANGUAGE_COOKIE,
@@ -116,5 +118,21 @@ async def console_page(workshop_id: str, request: Request) -> Response:
             "forbidden": True,
         }
         return _render(request, "login.html", context, ("login.", "error."), status_code=403)
-    context = {"workshop_id": workshop_id, "email": email, "title": state.title}
+    context = {
+        "workshop_id": workshop_id,
+        "email": email,
+        "title": state.title,
+        "series": await asyncio.to_thread(_own_series_of, request, workshop_id, email),
+    }
     return _render(request, "console.html", context, ("console.", "error."))
+
+
+def _own_series_of(request: Request, workshop_id: str, email: str) -> Series | None:
+    """The series the workshop is filed in, when ``email`` owns it (only its owner may open
+    the series page)."""
+    store = SeriesStore(request.app.state.service.store.engine)
+    series_id = store.series_of(workshop_id)
+    if series_id is None:
+        return None
+    series = store.get(series_id)
+    return series if series.owner == email else None

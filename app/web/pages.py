@@ -8,6 +8,7 @@ the page's language.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from markupsafe import Markup
 
 from app.core.actors import Actor
 from app.core.state import WorkshopState
+from app.series import SeriesStore
 from app.structures import Library
 from app.web.auth import current_facilitator
 from app.web.i18n import (
@@ -126,11 +128,17 @@ async def index(request: Request) -> HTMLResponse:
     language, _ = chosen_language(request)
     email, states = await own_workshops(request)
     workshops = [describe(state, service.clock.now()) for state in states]
+    series = (
+        []
+        if email is None
+        else await asyncio.to_thread(SeriesStore(service.store.engine).of_owner, email)
+    )
     return render_page(
         request,
         "index.html",
         {
             "workshops": workshops,
+            "series": series,
             "logged_in": email is not None,
             "library": library_items(service.library, language),
         },

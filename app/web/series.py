@@ -49,6 +49,7 @@ from app.web.i18n import (
     template_context,
     texts_with_prefix,
 )
+from app.web.pages import own_workshops
 from app.workshops import WorkshopService
 
 router = APIRouter(
@@ -471,6 +472,12 @@ async def series_page(series_id: str, request: Request) -> HTMLResponse:
     links = await asyncio.to_thread(store.links, series.id)
     context = await _page_context(request, record, bundles, f"/api/series/{series.id}")
     context["links"] = [_link_out(request, link) for link in links]
+    _, mine = await own_workshops(request)
+    context["choices"] = [
+        {"id": state.id, "title": state.title}
+        for state in mine
+        if state.id not in series.workshop_ids
+    ]
     context["series_json"] = f"/api/series/{series.id}/export.json"
     context["texts"] = texts_with_prefix(chosen_language(request)[0], "series.")
     return _page(request, "series.html", context)

@@ -70,17 +70,23 @@ async def test_a_reviewer_link_opens_the_series_and_every_export_downloads(
         f"{origin}/api/auth/login", data={"email": OWNER.id, "password": PASSWORD}
     )
     assert login.ok
-    made = await owner.context.request.post(
-        f"{origin}/api/series", data={"title": TITLE_PAYLOAD, "organisation": "Verband"}
-    )
-    series_id = (await made.json())["id"]
-    for workshop_id in ("w-export", "w-vorab", "w-archiv"):
+    page = owner.page
+    await page.goto(f"{origin}/")  # the series is made on the start page
+    await page.get_by_label("Titel").fill(TITLE_PAYLOAD)
+    await page.get_by_label("Organisation").fill("Verband")
+    await page.get_by_role("button", name="Reihe anlegen").click()
+    await page.wait_for_url(f"{origin}/series/*")
+    series_id = page.url.rsplit("/", 1)[1]
+    assert await page.locator("h1").inner_text() == TITLE_PAYLOAD
+    for workshop_id in ("w-vorab", "w-archiv"):
         added = await owner.context.request.post(
             f"{origin}/api/series/{series_id}/workshops", data={"workshop_id": workshop_id}
         )
         assert added.ok, await added.text()
-    page = owner.page
-    await page.goto(f"{origin}/series/{series_id}")
+    await page.reload()
+    await page.locator("#member-id").fill("w-export")  # offered in the field's list
+    await page.locator("#member-form button").click()
+    await page.locator(".member-remove[data-workshop='w-export']").wait_for()
     assert await page.locator("h1").inner_text() == TITLE_PAYLOAD
     await page.get_by_label("Gültig für (Tage)").fill("7")
     await page.get_by_role("button", name="Link erstellen").click()
