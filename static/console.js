@@ -9,6 +9,7 @@ import { LiveConnection } from "./live.js";
 import { el, setAttr, setText, sync } from "./console-dom.js";
 import { liveTimes, onTime, shortenSuggestions } from "./console-plan.js";
 import { renderRooms, wireRooms } from "./console-rooms.js";
+import { createInvite } from "./console-invite.js";
 
 const TICK_MS = 500;
 const texts = JSON.parse(document.getElementById("texts").textContent);
@@ -229,6 +230,7 @@ const context = {
   online: () => root.dataset.state === "online",
   confirm: (text) => window.confirm(text),
 };
+const invite = createInvite({ ...context, workshopId });
 
 function render(view) {
   renderControls(view);
@@ -237,6 +239,7 @@ function render(view) {
   renderNow(view, times);
   renderAgenda(view, times);
   renderRooms(context, view);
+  invite.render(view);
 }
 
 function tick() {
@@ -285,6 +288,7 @@ function wire() {
 
 function main() {
   wire();
+  invite.wire();
   connection = new LiveConnection(workshopId, null, {
     onView: (view, message) => {
       if (message.type === "welcome" || message.type === "event") render(view);

@@ -279,3 +279,57 @@ async def test_console_speaks_english_and_is_keyboard_operable(
     await expect(page).to_have_url(re.compile(r"/login\?next="))
     desk.guard.check()
     await desk.context.close()
+
+
+async def test_the_console_invites_with_code_and_link_and_locks_joining(
+    browser: Browser, page_server: LiveServer, artifacts: Path
+):
+    """The console shows the join code and link; a participant joins with the code shown; a
+    new code replaces the old one (after a confirmation); locked joining turns people away
+    until it is opened again."""
+    origin = page_server.url
+    await facilitator_session(page_server)  # the owner's account
+    workshop = await demo_workshop(page_server)
+    desk = await desk_visitor(browser, origin)
+    page = await log_in_through_the_page(desk, origin, workshop)
+    code_box = page.locator("#join-code")
+    await expect(code_box).to_have_text(re.compile(r"^[0-9A-Z]{5}-[0-9A-Z]{5}$"))
+    first_code = await code_box.inner_text()
+    link = page.locator("#join-link")
+    await expect(link).to_have_attribute("href", re.compile(rf"^{re.escape(origin)}/join/"))
+
+    ada = await visitor(browser, origin)
+    await join_by_code(ada, origin, first_code, "Ada", "de")
+    await expect(page.locator("#people")).to_contain_text("Ada")
+
+    questions: list[str] = []
+
+    async def accept(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    await page.get_by_role("button", name="Neuen Code und Link erzeugen").click()
+    await expect(code_box).not_to_have_text(first_code)
+    assert len(questions) == 1
+    async with httpx.AsyncClient(base_url=origin) as anonymous:
+        assert (await anonymous.get(f"/api/join/{first_code}")).status_code == 404
+        new_code = await code_box.inner_text()
+        assert (await anonymous.get(f"/api/join/{new_code}")).status_code == 200
+
+        lock = page.locator("#lock-joining")
+        await lock.click()
+        await expect(lock).to_have_attribute("aria-pressed", "true")
+        await expect(lock).to_have_text("Beitritt wieder öffnen")
+        info = (await anonymous.get(f"/api/join/{new_code}")).json()
+        refused = await anonymous.post(
+            "/api/join",
+            json={"code": new_code, "name": "Ben", "agreement": info["agreement_fingerprint"]},
+        )
+        assert refused.status_code == 409 and refused.json()["detail"]["code"] == "joining_locked"
+        await lock.click()
+        await expect(lock).to_have_attribute("aria-pressed", "false")
+    await desk.shot(artifacts, "console-invite-de")
+    for person in (desk, ada):
+        person.guard.check()
+        await person.context.close()
