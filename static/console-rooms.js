@@ -94,7 +94,7 @@ function updateItem(ctx, view, li, item, id, dots) {
   if (item.hidden) about.push(ctx.t("console.hidden"));
   if (item.confidential) about.push(ctx.t("console.confidential"));
   if (item.harvested) about.push(ctx.t("console.harvested"));
-  if (dots !== undefined) about.push(ctx.tf("console.dots", { n: dots }));
+  if (dots !== undefined) about.push(ctx.tf(dots === 1 ? "console.dots_one" : "console.dots", { n: dots }));
   setText(li.querySelector(".about"), about.join(" · "));
   const text = itemText(ctx, item).slice(0, 40);
   const hide = li.querySelector(".hide");
@@ -209,7 +209,7 @@ function renderBoards(ctx, view) {
     const used = Object.values(tally.dots_used ?? {}).reduce((sum, n) => sum + n, 0);
     setText(
       $("votes-status"),
-      `${ctx.tf("console.dots_used", { n: used })} · ${tally.revealed_all ? ctx.t("console.votes_revealed") : ctx.t("console.votes_hidden")}`,
+      `${ctx.tf(used === 1 ? "console.dots_used_one" : "console.dots_used", { n: used })} · ${tally.revealed_all ? ctx.t("console.votes_revealed") : ctx.t("console.votes_hidden")}`,
     );
   } else {
     setText($("votes-status"), "");

@@ -44,7 +44,7 @@ function itemText(item) {
 
 function entry(id, item, dots) {
   const line = el("li", { attrs: { "data-item-id": id } }, el("span", { text: itemText(item) }));
-  if (id in dots) line.append(el("span", { className: "dots", text: `${dots[id]} ${t("plenary.dots")}` }));
+  if (id in dots) line.append(el("span", { className: "dots", text: `${dots[id]} ${t(dots[id] === 1 ? "plenary.dots_one" : "plenary.dots")}` }));
   return line;
 }
 

@@ -117,7 +117,7 @@ export function createBoard({ t, local, send, me, rerender }) {
   }
 
   function dotsBadge(id, dots) {
-    return id in dots ? [el("p", { className: "dots", text: `${dots[id]} ${t("room.dots")}` })] : [];
+    return id in dots ? [el("p", { className: "dots", text: `${dots[id]} ${t(dots[id] === 1 ? "room.dots_one" : "room.dots")}` })] : [];
   }
 
   function itemEntry(id, item, votes, dots) {
@@ -233,7 +233,7 @@ export function createBoard({ t, local, send, me, rerender }) {
     const dots = revealedDots(view);
     const dotsLeft = $("dots-left");
     dotsLeft.hidden = !votes?.open;
-    dotsLeft.textContent = votes?.open ? `${votes.left} ${t("room.dots_left")}` : "";
+    dotsLeft.textContent = votes?.open ? `${votes.left} ${t(votes.left === 1 ? "room.dots_left_one" : "room.dots_left")}` : "";
     const shown = renderItems(votes, dots) + renderQuestions(votes, dots);
     $("no-items").hidden = shown > 0;
   }

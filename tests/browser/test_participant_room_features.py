@@ -113,7 +113,7 @@ async def test_wicked_questions_are_posed_voted_and_ranked_once_revealed(
         await bens_entry.get_by_role("button", name="Punkt zurücknehmen").click()
         await expect(bens_entry.get_by_role("button", name="Punkt geben (1)")).to_be_visible()
         await bens_entry.get_by_role("button", name="Punkt geben (1)").press("Enter")  # keyboard
-        await expect(ada.locator("#dots-left")).to_have_text("1 Punkte übrig")
+        await expect(ada.locator("#dots-left")).to_have_text("1 Punkt übrig")
         # the re-rendered button keeps the keyboard focus
         await expect(bens_entry.get_by_role("button", name="Punkt geben (2)")).to_be_focused()
         await (

@@ -370,8 +370,10 @@ async def test_a_facilitator_and_four_participants_run_a_workshop_end_to_end(
         # the console's board holds the questions posed in the step before, with their dots
         for question, dots in zip(ranked, (5, 2, 1), strict=True):
             entry = console.locator(f'#boards li.item[data-item-id="{question}"]')
-            await expect(entry.locator(".about")).to_contain_text(f"{dots} Punkte")
-        word = {"de": "Punkte", "en": "dots"}
+            await expect(entry.locator(".about")).to_contain_text(
+                f"{dots} Punkt" if dots == 1 else f"{dots} Punkte"
+            )
+        word = {"de": ("Punkt", "Punkte"), "en": ("dot", "dots")}
         for person in everyone:
             entries = person.page.locator("#questions li.item")
             await expect(person.page.locator("#ranking-note")).to_be_visible()
@@ -379,7 +381,7 @@ async def test_a_facilitator_and_four_participants_run_a_workshop_end_to_end(
             got = [await entries.nth(i).get_attribute("data-item-id") for i in range(3)]
             assert got == ranked, person.name
             await expect(entries.locator(".dots")).to_have_text(
-                [f"{n} {word[person.lang]}" for n in (5, 2, 1)]
+                [f"{n} {word[person.lang][n != 1]}" for n in (5, 2, 1)]
             )
         await expect(ada.page.locator("#questions li.item .question").first).to_have_text(
             "Wie können wir selbst organisieren und zugleich verbindlich bleiben?"
