@@ -195,6 +195,7 @@ class Member:
     counter: int = 0
     regrouped_ns: int | None = None
     new_group: str | None = None
+    closed: bool = False  # the server closed this connection while it was sending
 
     async def open(self, url: str) -> str:
         """Connect and say hello; the raw welcome."""
@@ -269,11 +270,17 @@ class Member:
         self, command_id: str, command: dict[str, Any], now: int, note: str | None = None
     ) -> None:
         assert self.socket is not None
+        if self.closed:
+            return
         self.pending[command_id] = (now, note)
         self.totals.sent += 1
-        await self.socket.send(
-            json.dumps({"type": "command", "id": command_id, "command": command})
-        )
+        try:
+            await self.socket.send(
+                json.dumps({"type": "command", "id": command_id, "command": command})
+            )
+        except ConnectionClosed as closed:  # e.g. dropped as too slow: counted, not fatal
+            self.closed = True
+            self.totals.errors[f"closed:{closed.rcvd.code if closed.rcvd else '?'}"] += 1
 
     def take(self, message: dict[str, Any], arrived: int) -> None:
         """Count one message from the server."""

@@ -347,6 +347,7 @@ def run_load(
         if profiler is not None:
             result["profile"] = finish_profile(profiler)
         result.update(sampler.figures())
+        result["unacked"] = result["sent"] - result["acked"]  # no answer by the end of draining
         receivers = result["participants"] + result["facilitators"] - result["slow"]
         # CPU per member-frame over the sending and draining only (connects left out)
         cpu_s = result.get("load_cpu_s", sampler.cpu_s)
@@ -673,8 +674,14 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     + [(f"{fmt}_kb", f"{fmt} KB") for fmt in EXPORT_FORMATS],
 }
 COUNTS: dict[str, list[tuple[str, str]]] = {
-    "load": [("lost", "lost"), ("leaked", "leaked"), ("duplicated", "dup"), ("errors", "errors")],
-    "slow": [("lost", "lost"), ("duplicated", "dup"), ("errors", "errors")],
+    "load": [
+        ("unacked", "unacked"),
+        ("lost", "lost"),
+        ("leaked", "leaked"),
+        ("duplicated", "dup"),
+        ("errors", "errors"),
+    ],
+    "slow": [("unacked", "unacked"), ("lost", "lost"), ("duplicated", "dup"), ("errors", "errors")],
     "storm": [("served", "served"), ("complete_snapshots", "complete"), ("failures", "failed")],
     "reshuffle": [("regrouped", "regrouped"), ("group_sizes", "sizes"), ("errors", "errors")],
     "recovery": [],
@@ -752,7 +759,15 @@ def main() -> int:
         "--profile", action="store_true", help="py-spy the Lernraum server under load scenarios"
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.jsonl")
+    parser.add_argument("--table", type=Path, help="only print the tables of a JSON-lines file")
     args = parser.parse_args()
+    if args.table is not None:
+        rows = [json.loads(line) for line in args.table.read_text().splitlines() if line]
+        for row in rows:
+            if "sent" in row and "acked" in row:
+                row.setdefault("unacked", row["sent"] - row["acked"])
+        print(table(rows))
+        return 0
     if not 0 < args.scale <= 1 or not 0 < args.rate_scale <= 1:
         parser.error("--scale and --rate-scale are shares between 0 and 1")
     names = args.scenario or ["steady"]
