@@ -28,6 +28,7 @@ from app.core.boardrights import (
     board_actor,
     checked_area,
     checked_text,
+    clusterable,
     in_reach,
     item_for,
     live_item,
@@ -41,7 +42,6 @@ from app.core.boardrights import (
 )
 from app.core.boardstate import AuthorKind, BoardState, Dot, Field, VoteRound
 from app.core.errors import Rejected
-from app.core.groups import PLENARY
 from app.core.state import WorkshopState
 
 MAX_NOTE_CHARS = 500
@@ -247,7 +247,7 @@ def decide_move(
             or not in_reach(who, cluster.scope, cluster.harvested)
         ):
             raise Rejected("no_such_cluster", f"no cluster {command.cluster_id!r}")
-        if cluster.scope != item.scope and not (cluster.scope == PLENARY and item.harvested):
+        if not clusterable(state, item.scope, item.harvested, cluster.scope):
             raise Rejected(
                 "not_in_scope", f"item {item.id!r} cannot join a cluster of {cluster.scope!r}"
             )

@@ -51,6 +51,7 @@ class BoardActor:
     kind: AuthorKind
     facilitator: bool
     scope: str
+    continued: frozenset[str] = frozenset()  # earlier groups the own group continues
 
 
 def acting_step(state: WorkshopState) -> tuple[int, PlanStep] | None:
@@ -74,7 +75,14 @@ def board_actor(state: WorkshopState, actor: Actor, action: Action | None = None
         raise Rejected("not_participant", f"{actor.id!r} is not a participant of {state.id!r}")
     if acting_step(state) is None:
         raise Rejected("workshop_not_started", f"workshop {state.id!r} has not started yet")
-    who = BoardActor(actor.id, "participant", False, state.breakouts.scope_of(actor.id))
+    breakouts = state.breakouts
+    who = BoardActor(
+        actor.id,
+        "participant",
+        False,
+        breakouts.scope_of(actor.id),
+        breakouts.sight_of(actor.id),
+    )
     if action is not None:
         require_action(state, who, action)
     return who
@@ -168,9 +176,20 @@ def target_scope(state: WorkshopState, who: BoardActor, scope: str | None) -> st
     return scope
 
 
+def clusterable(state: WorkshopState, scope: str, harvested: bool, cluster_scope: str) -> bool:
+    """Whether content of ``scope`` may join a cluster of ``cluster_scope``: its own scope's,
+    the plenary's once harvested, or a group's that continues ``scope`` (pairs' notes in
+    their foursome's clusters)."""
+    if cluster_scope == scope or (cluster_scope == PLENARY and harvested):
+        return True
+    group = next((g for g in state.breakouts.groups if g.id == cluster_scope), None)
+    return group is not None and scope in group.continues
+
+
 def in_reach(who: BoardActor, scope: str, harvested: bool) -> bool:
-    """Whether content of ``scope`` is open to ``who``: plenary, own group, or harvested."""
-    return who.facilitator or scope in (PLENARY, who.scope) or harvested
+    """Whether content of ``scope`` is open to ``who``: plenary, own group and the groups
+    it continues, or harvested."""
+    return who.facilitator or scope in (PLENARY, who.scope) or harvested or scope in who.continued
 
 
 def item_for(state: WorkshopState, who: BoardActor, item_id: str) -> Item:

@@ -85,8 +85,14 @@ from app.core.wicked import question_text
 
 def in_sight(audience: Audience, scope: str, harvested: bool) -> bool:
     """Whether content of ``scope`` reaches the audience: all for facilitators, else the
-    plenary's, the audience's own group's, and harvested groups' content."""
-    return audience.sees_all or scope in (PLENARY, audience.scope) or harvested
+    plenary's, the audience's own group's and the groups it continues, and harvested
+    groups' content."""
+    return (
+        audience.sees_all
+        or scope in (PLENARY, audience.scope)
+        or harvested
+        or scope in audience.continued
+    )
 
 
 def item_visible(item: Item, audience: Audience) -> bool:

@@ -28,7 +28,7 @@ in a group works alone in one, unless the room holds a single participant.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -169,6 +169,7 @@ def _kept_rooms(state: WorkshopState, round_: int) -> tuple[Group, ...]:
             room,
             id=f"r{round_}-g{n}",
             members=tuple(pid for pid in room.members if pid in state.participants),
+            continues=tuple(sorted({room.id, *room.continues})),
         )
         for n, room in enumerate(state.breakouts.groups, start=1)
     )
@@ -269,12 +270,40 @@ def open_for(
         seed = f"{seed_of(state)}:roles:{n}"
         return assign_roles(members, step.roles, turns, seed=seed, preferred=preferred)
 
+    merging = command.strategy == "keep" or (
+        command.strategy == "balanced"
+        and step.group.kind == "foursomes"
+        and step.group.keep_partners
+    )
     groups = tuple(
-        Group(id=f"r{round_}-g{n}", members=group, roles=roles_for(n, group))
+        Group(
+            id=f"r{round_}-g{n}",
+            members=group,
+            roles=roles_for(n, group),
+            continues=(
+                continued(state.breakouts.groups, group, state.participants) if merging else ()
+            ),
+        )
         for n, group in enumerate(members, start=1)
     )
     opened = _opened(index, round_, command.strategy, groups, now)
     return replace(opened, roles_kept=command.keep_roles)
+
+
+def continued(
+    previous: Iterable[Group], members: Iterable[str], present: Container[str]
+) -> tuple[str, ...]:
+    """The earlier groups a group of ``members`` continues: those whose members, as far as
+    they are still in the workshop, all sit in it (whole pairs merged into a foursome, a
+    group kept), with what those continued in turn."""
+    inside = set(members)
+    ids: set[str] = set()
+    for group in previous:
+        staying = {pid for pid in group.members if pid in present}
+        if staying and staying <= inside:
+            ids.add(group.id)
+            ids.update(group.continues)
+    return tuple(sorted(ids))
 
 
 def decide_close(

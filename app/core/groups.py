@@ -28,6 +28,9 @@ class Group:
     roles: Mapping[str, str] = field(default_factory=dict)  # participant id -> role id
     topic: str | None = None  # self-selected topic rooms
     capacity: int | None = None  # topic rooms may be capped
+    # Earlier groups this group continues: whole groups merged into it (1-2-4-All's pairs
+    # in its foursomes) or kept as they were. Their board content stays in its sight.
+    continues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +65,11 @@ class Breakouts:
     strategy: Strategy = "balanced"  # how the current grouping was formed
     role_turns: tuple[RoleTurn, ...] = ()  # counted roles held, for rotating them
     broadcasts: tuple[BroadcastMessage, ...] = ()  # the latest messages to all groups, oldest first
+
+    def sight_of(self, participant_id: str) -> frozenset[str]:
+        """The earlier groups whose content a participant's current group continues."""
+        group = self.group_of(participant_id)
+        return frozenset(group.continues) if group is not None else frozenset()
 
     def group_of(self, participant_id: str) -> Group | None:
         """The group a participant is in while breakouts are open."""

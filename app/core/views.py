@@ -54,6 +54,8 @@ class Audience:
 
     kind: ViewerKind
     scope: str  # FACILITATORS, a breakout group id or PLENARY
+    # earlier groups the scope's group continues (``Group.continues``): their content too
+    continued: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -103,7 +105,8 @@ def audience_of(state: WorkshopState, viewer: Viewer) -> Audience | None:
         return None
     if viewer.kind == "facilitator":
         return Audience("facilitator", FACILITATORS)
-    return Audience("participant", state.breakouts.scope_of(viewer.id))
+    breakouts = state.breakouts
+    return Audience("participant", breakouts.scope_of(viewer.id), breakouts.sight_of(viewer.id))
 
 
 def shared_view(state: WorkshopState, audience: Audience) -> Sections:
