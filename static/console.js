@@ -283,6 +283,19 @@ function wire() {
       location.assign("/login");
     }
   });
+  $("delete-workshop")?.addEventListener("click", async () => {
+    if (!window.confirm(t("console.confirm_delete"))) return;
+    const response = await fetch(`/api/workshops/${encodeURIComponent(workshopId)}`, {
+      method: "DELETE",
+      credentials: "same-origin",
+    }).catch(() => null);
+    if (!response?.ok) {
+      setText($("console-error"), t("console.delete_failed"));
+      return;
+    }
+    connection?.stop("closed");
+    location.assign("/");
+  });
   wireRooms(context);
 }
 

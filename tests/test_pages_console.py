@@ -314,3 +314,12 @@ def test_the_start_page_lists_a_facilitators_own_series_only(desk: Desk) -> None
     assert 'id="series-form"' not in desk.anonymous.get("/").text
     members = desk.owner.get(f"/series/{series_id}").text
     assert f'<option value="{desk.workshop_id}">' in members  # offered to file in the series
+
+
+def test_only_the_owner_gets_the_delete_button(desk: Desk) -> None:
+    """Deleting is the owner's alone (the API refuses others): only the owner's console
+    offers it."""
+    assert 'id="delete-workshop"' in desk.owner.get(desk.console).text
+    assert 'id="delete-workshop"' not in desk.co.get(desk.console).text
+    refused = desk.co.delete(f"/api/workshops/{desk.workshop_id}")
+    assert refused.status_code == 403 and refused.json()["detail"]["code"] == "not_owner"

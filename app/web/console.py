@@ -123,6 +123,7 @@ async def console_page(workshop_id: str, request: Request) -> Response:
         "email": email,
         "title": state.title,
         "series": await asyncio.to_thread(_own_series_of, request, workshop_id, email),
+        "owner": email == state.owner,
     }
     return _render(request, "console.html", context, ("console.", "error."))
 

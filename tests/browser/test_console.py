@@ -333,3 +333,38 @@ async def test_the_console_invites_with_code_and_link_and_locks_joining(
     for person in (desk, ada):
         person.guard.check()
         await person.context.close()
+
+
+async def test_the_owner_deletes_the_workshop_from_the_console(
+    browser: Browser, page_server: LiveServer
+):
+    """After a confirmation the workshop is gone: the console lands on the start page, the
+    workshop is listed no more and its API answers 404; a participant's page is closed."""
+    origin = page_server.url
+    session = await facilitator_session(page_server)
+    workshop = await demo_workshop(page_server)
+    code = await join_code(origin, workshop, session)
+    desk = await desk_visitor(browser, origin)
+    page = await log_in_through_the_page(desk, origin, workshop)
+    ada = await visitor(browser, origin)
+    await join_by_code(ada, origin, code, "Ada", "de")
+
+    questions: list[str] = []
+
+    async def accept(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    await page.get_by_role("button", name="Workshop löschen").click()
+    await page.wait_for_url(f"{origin}/")
+    assert len(questions) == 1 and "endgültig" in questions[0]
+    assert workshop not in await page.content()
+    async with httpx.AsyncClient(base_url=origin, cookies={"lernraum_session": session}) as http:
+        assert (await http.get(f"/api/workshops/{workshop}")).status_code == 404
+    await expect(ada.page.locator("#connection")).not_to_have_attribute("data-state", "online")
+    # the refused reconnects of the closed room are logged as failed loads: expected here
+    ada.guard.console_errors = [e for e in ada.guard.console_errors if "404" not in e]
+    for person in (desk, ada):
+        person.guard.check()
+        await person.context.close()
