@@ -9,8 +9,7 @@ from starlette.requests import Request
 
 from app.store import Store
 from app.web.auth import SESSION_COOKIE
-from app.web.i18n import LANGUAGE_COOKIE, catalog, chosen_language
-from app.web.rooms import _json_block
+from app.web.i18n import LANGUAGE_COOKIE, catalog, chosen_language, json_block
 from app.web.security import CONTENT_SECURITY_POLICY
 from tests.conftest import LiveServer
 from tests.live.support import facilitator_session
@@ -100,7 +99,7 @@ def test_a_link_token_is_escaped_into_the_join_page(live_server: LiveServer):
 
 def test_json_block_cannot_end_its_script_element():
     """Texts for the scripts never contain a tag or an entity the parser would act on."""
-    block = str(_json_block({"k": "</script><b>&amp;"}))
+    block = str(json_block({"k": "</script><b>&amp;"}))
     assert "<" not in block and ">" not in block and "&" not in block
 
 

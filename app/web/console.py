@@ -10,21 +10,19 @@ a facilitator account that does not steer the workshop gets 403.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 
 from app.core.actors import Actor
 from app.series import Series, SeriesStore
 from app.web.auth import current_facilitator
 from app.web.i18n import (
-    LANGUAGE_COOKIE,
-    LANGUAGE_COOKIE_MAX_AGE_S,
     chosen_language,
+    json_block,
+    remember_language,
     texts_with_prefix,
 )
 from app.web.pages import templates
@@ -33,14 +31,6 @@ router = APIRouter(include_in_schema=False)
 
 MAX_NEXT_CHARS = 300
 DEFAULT_NEXT = "/"
-
-
-def json_block(value: object) -> Markup:
-    """JSON safe inside a ``<script type="application/json">`` element."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    # safe: every character that could end the element or start markup is escaped above
-    return Markup(escaped)
 
 
 def safe_next(target: str | None) -> str:
@@ -67,7 +57,7 @@ def _render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render a page with its script texts; remember ``?lang=`` in a cookie."""
-    language, asked = chosen_language(request)
+    language, _ = chosen_language(request)
     texts = texts_with_prefix(language, *prefixes)
     response = templates.TemplateResponse(
         request,
@@ -75,15 +65,7 @@ def _render(
         {**context, "texts_json": json_block(texts)},
         status_code=status_code,
     )
-    if asked:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=LANGUAGE_COOKIE_MAX_AGE_S,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+    remember_language(request, response)
     response.headers["Cache-Control"] = "no-store"
     return response
 

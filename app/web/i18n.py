@@ -12,13 +12,16 @@ cookie, else ``Accept-Language``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from babel.messages.pofile import read_po
+from markupsafe import Markup
 from starlette.requests import Request
+from starlette.responses import Response
 
 Language = Literal["de", "en"]
 LANGUAGES: tuple[Language, ...] = ("de", "en")
@@ -115,3 +118,25 @@ def template_context(request: Request) -> dict[str, object]:
     other: Language = "en" if language == "de" else "de"
     gettext: Callable[[str], str] = lambda key: translate(language, key)  # noqa: E731
     return {"lang": language, "other_lang": other, "_": gettext}
+
+
+def remember_language(request: Request, response: Response) -> None:
+    """Keep a language asked for with ``?lang=`` in a cookie, for the pages that follow."""
+    language, asked = chosen_language(request)
+    if asked:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            language,
+            max_age=LANGUAGE_COOKIE_MAX_AGE_S,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            path="/",
+        )
+
+
+def json_block(value: object) -> Markup:
+    """JSON safe inside a ``<script type="application/json">`` element."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    # safe: every character that could end the element or start markup is escaped above
+    return Markup(escaped)

@@ -9,14 +9,12 @@ the page's language.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
 
 from app.core.actors import Actor
 from app.core.state import WorkshopState
@@ -24,10 +22,9 @@ from app.series import SeriesStore
 from app.structures import Library
 from app.web.auth import current_facilitator
 from app.web.i18n import (
-    LANGUAGE_COOKIE,
-    LANGUAGE_COOKIE_MAX_AGE_S,
     Language,
     chosen_language,
+    remember_language,
     template_context,
 )
 from app.web.schemas import describe
@@ -81,30 +78,13 @@ def library_items(library: Library, language: Language) -> list[LibraryItem]:
     return items
 
 
-def json_block(value: object) -> Markup:
-    """JSON safe inside a ``<script type="application/json">`` element."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    # safe: every character that could end the element or start markup is escaped above
-    return Markup(escaped)
-
-
 def render_page(
     request: Request, template: str, context: dict[str, object], *, private: bool = True
 ) -> HTMLResponse:
     """Render a page; remember a language asked for with ``?lang=`` in a cookie. Private
     pages (what a facilitator sees) are never stored by caches."""
-    language, asked = chosen_language(request)
     response = templates.TemplateResponse(request, template, context)
-    if asked:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=LANGUAGE_COOKIE_MAX_AGE_S,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+    remember_language(request, response)
     if private:
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,19 +13,17 @@ only what every participant in the plenary may see anyway.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 
 from app.core.actors import Actor
 from app.web.auth import current_facilitator
 from app.web.i18n import (
-    LANGUAGE_COOKIE,
-    LANGUAGE_COOKIE_MAX_AGE_S,
     chosen_language,
+    json_block,
+    remember_language,
     texts_with_prefix,
 )
 from app.web.pages import templates
@@ -34,14 +32,6 @@ router = APIRouter(include_in_schema=False)
 
 LINK_TOKEN_MAX_CHARS = 64
 WORKSHOP_ID_MAX_CHARS = 64
-
-
-def _json_block(value: object) -> Markup:
-    """JSON safe inside a ``<script type="application/json">`` element."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    escaped = text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    # safe: every character that could end the element or start markup is escaped above
-    return Markup(escaped)
 
 
 PARTICIPANT_TEXTS = ("join.", "error.", "room.")
@@ -55,22 +45,14 @@ def _render(
     prefixes: tuple[str, ...] = PARTICIPANT_TEXTS,
 ) -> HTMLResponse:
     """Render a page; remember a language asked for with ``?lang=`` in a cookie."""
-    language, asked = chosen_language(request)
+    language, _ = chosen_language(request)
     texts = texts_with_prefix(language, *prefixes)
     response = templates.TemplateResponse(
         request,
         template,
-        {**context, "texts_json": _json_block(texts)},
+        {**context, "texts_json": json_block(texts)},
     )
-    if asked:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=LANGUAGE_COOKIE_MAX_AGE_S,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+    remember_language(request, response)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -43,9 +43,8 @@ from app.settings import Settings
 from app.web.api import TypedErrorRoute, api_error, error_responses, error_status
 from app.web.auth import current_facilitator
 from app.web.i18n import (
-    LANGUAGE_COOKIE,
-    LANGUAGE_COOKIE_MAX_AGE_S,
     chosen_language,
+    remember_language,
     template_context,
     texts_with_prefix,
 )
@@ -439,16 +438,7 @@ def _page(
     """Render a page, never cached; remember a language asked for with ``?lang=``."""
     response = templates.TemplateResponse(request, template, context, status_code=status_code)
     response.headers.update(NO_STORE)
-    language, asked = chosen_language(request)
-    if asked:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=LANGUAGE_COOKIE_MAX_AGE_S,
-            samesite="lax",
-            secure=request.url.scheme == "https",
-            path="/",
-        )
+    remember_language(request, response)
     return response
 
 

@@ -16,8 +16,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.setup import MAX_TITLE_CHARS
-from app.web.i18n import chosen_language, texts_with_prefix
-from app.web.pages import json_block, library_items, own_workshops, render_page
+from app.web.i18n import chosen_language, json_block, texts_with_prefix
+from app.web.pages import library_items, own_workshops, render_page
 from app.workshops import WorkshopService
 
 router = APIRouter(include_in_schema=False)
