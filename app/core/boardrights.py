@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -29,6 +29,7 @@ from app.core.groups import PLENARY
 from app.core.people import clean_name
 from app.core.plan import Action, PlanStep
 from app.core.state import WorkshopState
+from app.core.values import updated
 
 MAX_ID_CHARS = 64
 MAX_BOARD_ITEMS = 20_000  # per workshop; the benchmark boards hold up to 5,000
@@ -238,12 +239,12 @@ def apply_fields(item: Item, version: int, at: datetime, changes: Mapping[Field,
         ):
             updates[attribute] = value
             versions[name] = version
-    return replace(item, **updates, versions=versions, updated_at=max(item.updated_at, at))
+    return updated(item, **updates, versions=versions, updated_at=max(item.updated_at, at))
 
 
 def with_board(state: WorkshopState, **changes: Any) -> WorkshopState:
     """``state`` with its board changed."""
-    return replace(state, board=replace(state.board, **changes))
+    return updated(state, board=updated(state.board, **changes))
 
 
 def with_item(state: WorkshopState, item: Item) -> WorkshopState:

@@ -8,7 +8,6 @@ dispatches, turns ``Rejected`` into a value, and counts versions.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +56,7 @@ from app.core.signals import SignalCommand, SignalEvent
 from app.core.speedmatching import MatchingCommand, MatchingEvent
 from app.core.state import WorkshopState
 from app.core.support import SupportCommand, SupportEvent
+from app.core.values import updated
 from app.core.voting import VoteCommand, VoteEvent
 from app.core.wicked import WickedCommand, WickedEvent
 
@@ -170,7 +170,7 @@ def evolve(state: WorkshopState, event: Event) -> WorkshopState:
     handler = _EVOLVERS.get(type(event))
     if handler is None:
         raise TypeError(f"no evolver for event {type(event).__name__}")
-    return replace(handler(state, event), version=state.version + 1)
+    return updated(handler(state, event), version=state.version + 1)
 
 
 def fold(events: Iterable[Event], state: WorkshopState | None = None) -> WorkshopState:
