@@ -62,6 +62,14 @@ class _Pending:
     reply: asyncio.Future[Outcome]
 
 
+def _remembered(known: dict[str, tuple[int, int]]) -> OrderedDict[str, Accepted]:
+    """Outcomes of commands by key, oldest first, each answering a repeat."""
+    return OrderedDict(
+        (key, Accepted(first, last, repeated=True))
+        for key, (first, last) in sorted(known.items(), key=lambda kv: kv[1])
+    )
+
+
 def command_key(actor: Actor, command_id: str | None) -> str | None:
     """The idempotency key of a client's command: unique per actor."""
     if command_id is None:
@@ -79,15 +87,18 @@ class Runner:
         clock: Clock,
         on_commit: CommitListener | None = None,
         known_commands: dict[str, tuple[int, int]] | None = None,
+        *,
+        keys_in_log: bool = False,
     ) -> None:
         self.state = state
         self.store = store
         self.clock = clock
         self.on_commit = on_commit
-        self._outcomes: OrderedDict[str, Accepted] = OrderedDict(
-            (key, Accepted(first, last, repeated=True))
-            for key, (first, last) in sorted((known_commands or {}).items(), key=lambda kv: kv[1])
-        )
+        self._outcomes = _remembered(known_commands or {})
+        # The log may hold command keys not in ``known_commands``: they are read before the
+        # first command with a key is decided, not at load, so a restart serves every
+        # workshop without reading every key of every log first.
+        self._keys_unread = keys_in_log
         self._inbox: asyncio.Queue[_Pending] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -101,8 +112,7 @@ class Runner:
         state = await asyncio.to_thread(store.load_state, workshop_id)
         if state is None:
             return None
-        known = await asyncio.to_thread(store.command_outcomes, workshop_id)
-        return cls(state, store, clock, on_commit, known)
+        return cls(state, store, clock, on_commit, keys_in_log=True)
 
     def start(self) -> None:
         """Start the writer and the scheduler tasks."""
@@ -149,6 +159,8 @@ class Runner:
                         item.reply.set_result(Rejection("internal_error", "the server failed"))
 
     async def _apply(self, batch: list[_Pending]) -> None:
+        if self._keys_unread and any(item.key is not None for item in batch):
+            await self._read_keys()
         now = self.clock.now()
         state = self.state
         events: list[Any] = []
@@ -215,6 +227,17 @@ class Runner:
             if self._events_since_snapshot >= SNAPSHOT_EVERY_EVENTS:
                 self._events_since_snapshot = 0
                 await asyncio.to_thread(self.store.save_snapshot, self.state, now)
+
+    async def _read_keys(self) -> None:
+        """Remember the outcome of every keyed command in the log (its newest ones last)."""
+
+        def read() -> OrderedDict[str, Accepted]:
+            return _remembered(self.store.command_outcomes(self.state.id))
+
+        logged = await asyncio.to_thread(read)
+        logged.update(self._outcomes)  # none yet, unless given to the constructor
+        self._outcomes = logged
+        self._keys_unread = False
 
     def _remember(self, key: str, accepted: Accepted) -> None:
         self._outcomes[key] = accepted

@@ -117,6 +117,7 @@ _EVENTS = cast(Table, EventRow.__table__)  # type: ignore[attr-defined]
 _WORKSHOPS = cast(Table, WorkshopRow.__table__)  # type: ignore[attr-defined]
 _JOIN_LINKS = cast(Table, JoinLinkRow.__table__)  # type: ignore[attr-defined]
 _PARTICIPANT_TOKENS = cast(Table, ParticipantTokenRow.__table__)  # type: ignore[attr-defined]
+_SNAPSHOTS = cast(Table, SnapshotRow.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -302,10 +303,11 @@ class Store:
         """The workshop's state: its snapshot (if any) folded with the rest of the log."""
         base: WorkshopState | None = None
         if use_snapshot:
-            with Session(self.engine) as session:
-                row = session.get(SnapshotRow, workshop_id)
-                if row is not None:
-                    base = decode_state(row.body)
+            query = select(_SNAPSHOTS.c.body).where(_SNAPSHOTS.c.workshop_id == workshop_id)
+            with self.engine.connect() as connection:
+                body = connection.execute(query).scalar()
+            if body is not None:
+                base = decode_state(body)
         tail = self.load_events(workshop_id, after_seq=base.version if base else 0)
         if base is None and not tail:
             return None

@@ -76,6 +76,22 @@ async def test_exactly_once_holds_across_a_restart(store):
     assert rebuilt.state.phase == "running" and rebuilt.state.cursor == 1
 
 
+async def test_a_repeat_after_a_restart_is_recognised_behind_commands_without_an_id(store):
+    """The log's command keys are read when the first command with an id comes, also when
+    commands without one came first: a repeat still gets the original ack."""
+    clock = FakeClock()
+    runner = await Runner.load(store, _new_workshop(store, clock), clock)
+    await runner.submit(StartWorkshop(), OWNER, "c-1")
+    first = await runner.submit(ExtendStep(seconds=60), OWNER, "c-extend")
+    rebuilt = await Runner.load(store, "w-run", clock)
+    assert isinstance(await rebuilt.submit(ExtendStep(seconds=30), OWNER), Accepted)
+    again = await rebuilt.submit(ExtendStep(seconds=60), OWNER, "c-extend")
+    assert again == Accepted(first.first_seq, first.last_seq, True)
+    fresh = await rebuilt.submit(ExtendStep(seconds=60), OWNER, "c-new")
+    assert isinstance(fresh, Accepted) and not fresh.repeated
+    assert rebuilt.state.deadline == clock.now() + timedelta(minutes=12, seconds=30)
+
+
 async def test_concurrent_commands_are_group_committed_in_order(store):
     """Fifty commands submitted at once are all acknowledged with contiguous sequences."""
     clock = FakeClock()
