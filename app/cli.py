@@ -29,7 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = Settings(**overrides)
     print(f"Lernraum serves on http://{settings.host}:{settings.port}", flush=True)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, tune_collector=True),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,

@@ -3,6 +3,7 @@ store, reads the structures library and seeds the demo workshop."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,6 +50,20 @@ UVICORN_WS_OPTIONS: dict[str, Any] = {
 }
 
 
+# The cyclic garbage collector, tuned for the server process (docs/benchmarks.md, breakout
+# hour). With the defaults (700, 10, 10) a loaded server spent about 4 of its 13 CPU seconds
+# in the collector, full collections pausing the event loop for up to 340 ms: every state a
+# room keeps for resuming, every view and every module object is walked again and again,
+# although almost nothing of it is ever cyclic garbage (the core's values are trees, freed
+# by reference counting). A young generation of 50,000 objects makes collections rare; and
+# after start-up ``gc.freeze()`` moves what is alive then (modules, the library, every
+# loaded workshop) out of the collector's sight for good. The cost: cyclic garbage lives a
+# little longer, and what start-up left as cyclic garbage is never collected (a one-time,
+# bounded amount). Tests do not tune: freezing in every test's lifespan would keep each
+# test's app alive for good.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
 def clock_for(settings: Settings) -> Clock:
     """The wall clock, or a scaled one when the settings ask for it (demos and tests)."""
     if settings.clock_scale == 1.0 and settings.clock_epoch is None:
@@ -56,19 +71,29 @@ def clock_for(settings: Settings) -> Clock:
     return ScaledClock(settings.clock_scale, epoch=settings.clock_epoch)
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """A Lernraum application for ``settings``, reading time from ``clock``."""
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, *, tune_collector: bool = False
+) -> FastAPI:
+    """A Lernraum application for ``settings``, reading time from ``clock``.
+
+    ``tune_collector`` (``lernraum serve`` sets it, tests do not) sets the garbage
+    collector's thresholds and freezes the heap once every workshop is loaded, see
+    ``GC_THRESHOLDS``."""
     settings = settings or Settings()
     clock = clock or clock_for(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if tune_collector:
+            gc.set_threshold(*GC_THRESHOLDS)
         library = load_library(SHIPPED_ROOT, *settings.structures_dirs)
         service = WorkshopService.open(settings.database_url, library, clock)
         if settings.demo:
             await service.ensure_demo(settings.demo_owner)
         hub = Hub(service)
         await hub.start()
+        if tune_collector:
+            gc.freeze()  # see GC_THRESHOLDS
         app.state.service = service
         app.state.hub = hub
         sweeps = start_sweeps(app.state)
