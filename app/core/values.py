@@ -5,8 +5,8 @@
 every field one ``object.__setattr__`` at a time (``WorkshopState`` has 29). None of the
 core's dataclasses has ``__slots__``, ``__post_init__``, ``InitVar`` or a field outside
 ``__init__``, so copying the instance's ``__dict__`` and setting the changed fields makes the
-same value at a fraction of the cost: it halves the fold of a log's tail at start-up and the
-writer's ``evolve`` (see docs/benchmarks.md).
+same value at a fraction of the cost: a tail of 364 board events on a 600-note board folds
+in 4.3 instead of 15.7 ms (see docs/benchmarks.md, recovery).
 """
 
 from __future__ import annotations

@@ -51,16 +51,16 @@ UVICORN_WS_OPTIONS: dict[str, Any] = {
 
 
 # The cyclic garbage collector, tuned for the server process (docs/benchmarks.md, breakout
-# hour). With the defaults (700, 10, 10) a loaded server spent about 4 of its 13 CPU seconds
-# in the collector, full collections pausing the event loop for up to 340 ms: every state a
+# hour). With the defaults (700, 10, 10) the server spent 4.0-4.4 s of a 35-second benchmark
+# run in the collector, full collections pausing the event loop for up to 420 ms: every state a
 # room keeps for resuming, every view and every module object is walked again and again,
 # although almost nothing of it is ever cyclic garbage (the core's values are trees, freed
 # by reference counting). A young generation of 50,000 objects makes collections rare; and
 # after start-up ``gc.freeze()`` moves what is alive then (modules, the library, every
 # loaded workshop) out of the collector's sight for good. The cost: cyclic garbage lives a
 # little longer, and what start-up left as cyclic garbage is never collected (a one-time,
-# bounded amount). Tests do not tune: freezing in every test's lifespan would keep each
-# test's app alive for good.
+# bounded amount). Measured: 0.6 s in the collector, no full collection under load. Tests
+# do not tune: freezing in every test's lifespan would keep each test's app alive for good.
 GC_THRESHOLDS = (50_000, 20, 20)
 
 
