@@ -24,7 +24,10 @@ COPY structures ./structures
 COPY static ./static
 COPY templates ./templates
 # Editable install: the package finds structures/, static/ and templates/ beside app/.
-RUN pip install --no-deps -e .
+# The server's own bytecode is compiled here, once: the user it runs as cannot write it, and
+# a restart that loads every workshop should not spend its first seconds compiling.
+RUN pip install --no-deps -e . \
+    && python -m compileall -q app
 
 USER 10001:10001
 VOLUME ["/data"]
