@@ -40,7 +40,7 @@ from app.core.boardrights import (
     with_board,
     with_item,
 )
-from app.core.boardstate import AuthorKind, BoardState, Dot, Field, VoteRound
+from app.core.boardstate import AuthorKind, BoardState, Dot, Field, Item, VoteRound
 from app.core.errors import Rejected
 from app.core.state import WorkshopState
 
@@ -336,7 +336,7 @@ def evolve_coloured(state: WorkshopState, event: NoteColoured) -> WorkshopState:
     return with_item(state, apply_fields(item, event.version, event.at, {"colour": event.colour}))
 
 
-def _without_dots_on(votes: Mapping[str, VoteRound], item_id: str) -> dict[str, VoteRound]:
+def without_dots_on(votes: Mapping[str, VoteRound], item_id: str) -> dict[str, VoteRound]:
     """Vote rounds with every dot on ``item_id`` given back to its voter."""
     rounds = dict(votes)
     for key, round_ in votes.items():
@@ -355,10 +355,9 @@ def _without_dots_on(votes: Mapping[str, VoteRound], item_id: str) -> dict[str, 
     return rounds
 
 
-def evolve_deleted(state: WorkshopState, event: NoteDeleted) -> WorkshopState:
-    """A tombstone: content cleared, flags kept, dots on it given back."""
-    item = state.board.items[event.item_id]
-    tombstone = replace(
+def tombstone(item: Item) -> Item:
+    """An item with its content cleared and its flags kept, as a deletion leaves it."""
+    return replace(
         item,
         deleted=True,
         text="",
@@ -367,14 +366,19 @@ def evolve_deleted(state: WorkshopState, event: NoteDeleted) -> WorkshopState:
         answers=(),
         hidden_reason=None,
         cluster_id=None,
-        updated_at=max(item.updated_at, event.at),
     )
+
+
+def evolve_deleted(state: WorkshopState, event: NoteDeleted) -> WorkshopState:
+    """A tombstone: content cleared, flags kept, dots on it given back."""
+    item = state.board.items[event.item_id]
+    cleared = replace(tombstone(item), updated_at=max(item.updated_at, event.at))
     board: BoardState = state.board
     return with_board(
         state,
-        items={**board.items, item.id: tombstone},
+        items={**board.items, item.id: cleared},
         unrevealed=board.unrevealed - {item.id},
-        votes=_without_dots_on(board.votes, item.id),
+        votes=without_dots_on(board.votes, item.id),
     )
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from app.core.actors import Actor
-from app.core.board import _without_dots_on
+from app.core.board import tombstone, without_dots_on
 from app.core.boardrights import with_board
 from app.core.boardstate import BoardState, Dot, Item, VoteRound
 from app.core.errors import Rejected
@@ -111,27 +111,13 @@ def decide_anonymise(
 # --- evolve ------------------------------------------------------------------------------
 
 
-def tombstone(item: Item) -> Item:
-    """An item with its content cleared, as a deletion leaves it."""
-    return replace(
-        item,
-        deleted=True,
-        text="",
-        pole_a="",
-        pole_b="",
-        answers=(),
-        hidden_reason=None,
-        cluster_id=None,
-    )
-
-
 def _without_items(board: BoardState, gone: set[str]) -> dict[str, Any]:
     """Board changes that turn ``gone`` into tombstones and give the dots on them back."""
     items = dict(board.items)
     votes: Mapping[str, VoteRound] = board.votes
     for item_id in sorted(gone):
         items[item_id] = tombstone(items[item_id])
-        votes = _without_dots_on(votes, item_id)
+        votes = without_dots_on(votes, item_id)
     return {"items": items, "votes": dict(votes), "unrevealed": board.unrevealed - gone}
 
 
