@@ -19,13 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.core.actors import Actor
 from app.series import Series, SeriesStore
 from app.web.auth import current_facilitator
-from app.web.i18n import (
-    chosen_language,
-    json_block,
-    remember_language,
-    texts_with_prefix,
-)
-from app.web.pages import templates
+from app.web.pages import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,18 +50,8 @@ def _render(
     prefixes: tuple[str, ...],
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render a page with its script texts; remember ``?lang=`` in a cookie."""
-    language, _ = chosen_language(request)
-    texts = texts_with_prefix(language, *prefixes)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {**context, "texts_json": json_block(texts)},
-        status_code=status_code,
-    )
-    remember_language(request, response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """Render a page with its scripts' texts, never cached."""
+    return render_page(request, template, context, texts=prefixes, status_code=status_code)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -24,8 +24,10 @@ from app.web.auth import current_facilitator
 from app.web.i18n import (
     Language,
     chosen_language,
+    json_block,
     remember_language,
     template_context,
+    texts_with_prefix,
 )
 from app.web.schemas import describe
 from app.workshops import WorkshopService
@@ -79,11 +81,21 @@ def library_items(library: Library, language: Language) -> list[LibraryItem]:
 
 
 def render_page(
-    request: Request, template: str, context: dict[str, object], *, private: bool = True
+    request: Request,
+    template: str,
+    context: dict[str, object],
+    *,
+    private: bool = True,
+    texts: tuple[str, ...] = (),
+    status_code: int = 200,
 ) -> HTMLResponse:
     """Render a page; remember a language asked for with ``?lang=`` in a cookie. Private
-    pages (what a facilitator sees) are never stored by caches."""
-    response = templates.TemplateResponse(request, template, context)
+    pages (what a facilitator sees) are never stored by caches. ``texts`` names the key
+    prefixes whose texts the page's scripts get as a JSON data block (``texts_json``)."""
+    if texts:
+        language, _ = chosen_language(request)
+        context = {**context, "texts_json": json_block(texts_with_prefix(language, *texts))}
+    response = templates.TemplateResponse(request, template, context, status_code=status_code)
     remember_language(request, response)
     if private:
         response.headers["Cache-Control"] = "no-store"

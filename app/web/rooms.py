@@ -20,13 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.actors import Actor
 from app.web.auth import current_facilitator
-from app.web.i18n import (
-    chosen_language,
-    json_block,
-    remember_language,
-    texts_with_prefix,
-)
-from app.web.pages import templates
+from app.web.pages import render_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,17 +38,8 @@ def _render(
     context: dict[str, object],
     prefixes: tuple[str, ...] = PARTICIPANT_TEXTS,
 ) -> HTMLResponse:
-    """Render a page; remember a language asked for with ``?lang=`` in a cookie."""
-    language, _ = chosen_language(request)
-    texts = texts_with_prefix(language, *prefixes)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {**context, "texts_json": json_block(texts)},
-    )
-    remember_language(request, response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """Render a page with its scripts' texts, never cached."""
+    return render_page(request, template, context, texts=prefixes)
 
 
 @router.get("/join", response_class=HTMLResponse)

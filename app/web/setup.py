@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.setup import MAX_TITLE_CHARS
-from app.web.i18n import chosen_language, json_block, texts_with_prefix
+from app.web.i18n import chosen_language
 from app.web.pages import library_items, own_workshops, render_page
 from app.workshops import WorkshopService
 
@@ -47,9 +47,8 @@ async def _setup_page(request: Request, workshop_id: str | None) -> Response:
         "agendas": [item for item in items if item.kind == "agenda"],
         "structures": [item for item in items if item.kind == "structure"],
         "title_max_chars": MAX_TITLE_CHARS,
-        "texts_json": json_block(texts_with_prefix(language, *SCRIPT_TEXTS)),
     }
-    return render_page(request, "setup.html", context)
+    return render_page(request, "setup.html", context, texts=SCRIPT_TEXTS)
 
 
 @router.get("/setup", response_class=HTMLResponse)
