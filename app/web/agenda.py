@@ -21,6 +21,7 @@ from app.core.setup import MAX_TITLE_CHARS
 from app.live.hub import Hub
 from app.web.api import TypedErrorRoute, api_error, error_responses
 from app.web.auth import current_facilitator
+from app.web.facilitate import facilitating
 from app.web.schemas import FacilitationOut, describe_for_facilitators
 from app.workshops import WorkshopService
 
@@ -56,13 +57,7 @@ async def export_agenda(
     file_id: str | None = Query(default=None, alias="id", max_length=60),
 ) -> Response:
     """The workshop's agenda as a structure file (TOML), to share and import elsewhere."""
-    email = await _facilitator(request)
-    hub: Hub = request.app.state.hub
-    state = await hub.get(workshop_id)
-    if state is None:
-        raise api_error("no_such_workshop", f"no workshop {workshop_id!r}")
-    if email not in state.facilitators:
-        raise api_error("not_facilitator", f"{email} does not facilitate {workshop_id!r}")
+    _, state = await facilitating(request, workshop_id)
     service: WorkshopService = request.app.state.service
     try:
         body = agenda_toml(state, service.library, file_id)

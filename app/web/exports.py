@@ -12,9 +12,8 @@ from fastapi import APIRouter, Request, Response
 
 from app.export import MEDIA_TYPES, Format, build_bundle, render
 from app.export.formats import REPORT_CSP
-from app.live.hub import Hub
-from app.web.api import TypedErrorRoute, api_error, error_responses
-from app.web.auth import current_facilitator
+from app.web.api import TypedErrorRoute, error_responses
+from app.web.facilitate import facilitating
 from app.workshops import WorkshopService
 
 router = APIRouter(
@@ -32,15 +31,7 @@ router = APIRouter(
 )
 async def export_workshop(workshop_id: str, fmt: Format, request: Request) -> Response:
     """The workshop's outcome record as JSON bundle, CSV, Markdown or printable HTML."""
-    email = await current_facilitator(request)
-    if email is None:
-        raise api_error("not_logged_in", "log in as a facilitator first")
-    hub: Hub = request.app.state.hub
-    state = await hub.get(workshop_id)
-    if state is None:
-        raise api_error("no_such_workshop", f"no workshop {workshop_id!r}")
-    if email not in state.facilitators:
-        raise api_error("not_facilitator", f"{email} does not facilitate {workshop_id!r}")
+    _, state = await facilitating(request, workshop_id)
     service: WorkshopService = request.app.state.service
     body = render(build_bundle(state, service.clock.now()), fmt)
     headers = {

@@ -125,10 +125,11 @@ async def _logged_in(request: Request) -> Actor:
     return Actor("user", email)
 
 
-async def _facilitating(
+async def facilitating(
     request: Request, workshop_id: str, owner_only: bool = False
 ) -> tuple[Actor, WorkshopState]:
-    """The logged-in facilitator and the workshop, or the typed error why not."""
+    """The logged-in facilitator and the workshop, or the typed error why not; every
+    facilitator route of a workshop (this API, exports, the agenda file, deletion) asks here."""
     actor = await _logged_in(request)
     state = await _hub(request).get(workshop_id)
     if state is None:
@@ -136,7 +137,7 @@ async def _facilitating(
     if not state.is_facilitator(actor):
         raise api_error("not_facilitator", f"{actor.id} does not facilitate {workshop_id!r}")
     if owner_only and actor.id != state.owner:
-        raise api_error("not_owner", f"only the owner of {workshop_id!r} manages facilitators")
+        raise api_error("not_owner", f"only the owner of {workshop_id!r} may do this")
     return actor, state
 
 
@@ -197,7 +198,7 @@ async def list_workshops(request: Request) -> list[WorkshopSummary]:
 @router.get("/{workshop_id}")
 async def get_workshop(workshop_id: str, request: Request) -> WorkshopOut:
     """One workshop with its live plan: planned, actual and projected times of every step."""
-    _, state = await _facilitating(request, workshop_id)
+    _, state = await facilitating(request, workshop_id)
     return describe(state, _service(request).clock.now())
 
 
@@ -216,7 +217,7 @@ async def create_workshop(body: NewWorkshop, request: Request) -> FacilitationOu
 @router.get("/{workshop_id}/facilitation")
 async def facilitation_view(workshop_id: str, request: Request) -> FacilitationOut:
     """The workshop as its facilitators see it: live plan, settings, who steers it."""
-    await _facilitating(request, workshop_id)
+    await facilitating(request, workshop_id)
     return await _view(request, workshop_id)
 
 
@@ -228,28 +229,28 @@ async def configure(workshop_id: str, body: WorkshopSettings, request: Request) 
     command = ConfigureWorkshop(
         title=body.title, join_attributes=attributes, agreement=agreement, video_url=body.video_url
     )
-    actor, _ = await _facilitating(request, workshop_id)
+    actor, _ = await facilitating(request, workshop_id)
     return await _submit(request, workshop_id, actor, command)
 
 
 @router.get("/{workshop_id}/links")
 async def get_links(workshop_id: str, request: Request) -> LinksOut:
     """The join code and link to share (drawn the first time they are asked for)."""
-    await _facilitating(request, workshop_id)
+    await facilitating(request, workshop_id)
     return _links_out(request, await join_desk(request).links(workshop_id))
 
 
 @router.post("/{workshop_id}/links/rotate")
 async def rotate_links(workshop_id: str, request: Request) -> LinksOut:
     """Draw a new code and link; the old ones stop working at once."""
-    await _facilitating(request, workshop_id)
+    await facilitating(request, workshop_id)
     return _links_out(request, await join_desk(request).rotate(workshop_id))
 
 
 @router.post("/{workshop_id}/lock")
 async def lock(workshop_id: str, request: Request) -> FacilitationOut:
     """Close the door: nobody new joins; people already in come back with their token."""
-    actor, state = await _facilitating(request, workshop_id)
+    actor, state = await facilitating(request, workshop_id)
     if state.locked:  # locking twice changes nothing and is no error
         return await _view(request, workshop_id)
     return await _submit(request, workshop_id, actor, LockJoining())
@@ -258,7 +259,7 @@ async def lock(workshop_id: str, request: Request) -> FacilitationOut:
 @router.post("/{workshop_id}/unlock")
 async def unlock(workshop_id: str, request: Request) -> FacilitationOut:
     """Open the door again."""
-    actor, state = await _facilitating(request, workshop_id)
+    actor, state = await facilitating(request, workshop_id)
     if not state.locked:
         return await _view(request, workshop_id)
     return await _submit(request, workshop_id, actor, UnlockJoining())
@@ -267,7 +268,7 @@ async def unlock(workshop_id: str, request: Request) -> FacilitationOut:
 @router.get("/{workshop_id}/participants")
 async def list_participants(workshop_id: str, request: Request) -> list[ParticipantOut]:
     """Everyone in the workshop, with the join attributes they gave, in order of joining."""
-    _, state = await _facilitating(request, workshop_id)
+    _, state = await facilitating(request, workshop_id)
     people = sorted(state.participants.values(), key=lambda p: (p.joined_at, p.id))
     return [participant_out(participant) for participant in people]
 
@@ -277,7 +278,7 @@ async def remove_participant(
     workshop_id: str, participant_id: str, request: Request
 ) -> FacilitationOut:
     """Take a participant out; their token no longer brings them back."""
-    actor, _ = await _facilitating(request, workshop_id)
+    actor, _ = await facilitating(request, workshop_id)
     command = RemoveParticipant(participant_id=participant_id)
     return await _submit(request, workshop_id, actor, command)
 
@@ -287,7 +288,7 @@ async def invite_facilitator(
     workshop_id: str, body: NewFacilitator, request: Request
 ) -> FacilitationOut:
     """Make an existing facilitator account a co-facilitator (owner only)."""
-    actor, _ = await _facilitating(request, workshop_id, owner_only=True)
+    actor, _ = await facilitating(request, workshop_id, owner_only=True)
     try:
         email = normalise_email(body.email)
     except AccountError as error:
@@ -301,7 +302,7 @@ async def invite_facilitator(
 @router.delete("/{workshop_id}/facilitators/{email}")
 async def remove_facilitator(workshop_id: str, email: str, request: Request) -> FacilitationOut:
     """Take a co-facilitator's rights away (owner only)."""
-    actor, _ = await _facilitating(request, workshop_id, owner_only=True)
+    actor, _ = await facilitating(request, workshop_id, owner_only=True)
     try:
         user_id = normalise_email(email)
     except AccountError as error:
@@ -312,7 +313,7 @@ async def remove_facilitator(workshop_id: str, email: str, request: Request) -> 
 @router.post("/{workshop_id}/plan/steps")
 async def insert_steps(workshop_id: str, body: NewSteps, request: Request) -> FacilitationOut:
     """Insert the steps of a library agenda or structure before position ``index``."""
-    actor, state = await _facilitating(request, workshop_id)
+    actor, state = await facilitating(request, workshop_id)
     steps = unique_keys(state.plan, _library_steps(request, body.source_id))
     return await _submit(request, workshop_id, actor, InsertSteps(index=body.index, steps=steps))
 
@@ -320,14 +321,14 @@ async def insert_steps(workshop_id: str, body: NewSteps, request: Request) -> Fa
 @router.delete("/{workshop_id}/plan/steps/{index}")
 async def remove_step(workshop_id: str, index: StepIndex, request: Request) -> FacilitationOut:
     """Take a step that has not run out of the plan."""
-    actor, _ = await _facilitating(request, workshop_id)
+    actor, _ = await facilitating(request, workshop_id)
     return await _submit(request, workshop_id, actor, RemoveStep(index=index))
 
 
 @router.post("/{workshop_id}/plan/move")
 async def move_step(workshop_id: str, body: StepMove, request: Request) -> FacilitationOut:
     """Move a later step to another later position."""
-    actor, _ = await _facilitating(request, workshop_id)
+    actor, _ = await facilitating(request, workshop_id)
     command = MoveStep(from_index=body.from_index, to_index=body.to_index)
     return await _submit(request, workshop_id, actor, command)
 
@@ -337,5 +338,5 @@ async def retime_step(
     workshop_id: str, index: StepIndex, body: StepLength, request: Request
 ) -> FacilitationOut:
     """Plan another length for a step that has not run yet."""
-    actor, _ = await _facilitating(request, workshop_id)
+    actor, _ = await facilitating(request, workshop_id)
     return await _submit(request, workshop_id, actor, RetimeStep(index=index, minutes=body.minutes))

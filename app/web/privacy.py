@@ -29,7 +29,7 @@ from app.joining import resolve_participant_token
 from app.live.hub import Hub
 from app.protocol import CLOSE_NOT_FOUND
 from app.web.api import TypedErrorRoute, api_error, error_responses, rejection_error
-from app.web.auth import current_facilitator
+from app.web.facilitate import facilitating
 from app.workshops import WorkshopService
 
 log = logging.getLogger(__name__)
@@ -69,18 +69,8 @@ def _service(request: Request) -> WorkshopService:
 @router.delete("/api/workshops/{workshop_id}")
 async def delete(workshop_id: str, request: Request) -> WorkshopDeleted:
     """Delete a workshop with everything stored about it (owner only); not undoable."""
-    email = await current_facilitator(request)
-    if email is None:
-        raise api_error("not_logged_in", "log in as a facilitator first")
+    await facilitating(request, workshop_id, owner_only=True)
     hub = _hub(request)
-    state = await hub.get(workshop_id)
-    if state is None:
-        raise api_error("no_such_workshop", f"no workshop {workshop_id!r}")
-    actor = Actor("user", email)
-    if not state.is_facilitator(actor):
-        raise api_error("not_facilitator", f"{email} does not facilitate {workshop_id!r}")
-    if email != state.owner:
-        raise api_error("not_owner", f"only the owner deletes {workshop_id!r}")
     store = _service(request).store
     async with hub._lock:  # no room of this workshop is loaded again meanwhile
         room = hub.rooms.pop(workshop_id, None)
