@@ -1,10 +1,13 @@
 """One websocket as the room sees it: who is looking, and a bounded queue of frames.
 
-The room never awaits a socket. It pushes pre-encoded frames into each connection's queue
-and a sender task per connection drains it; a connection that falls behind (its oldest
-queued frame waited more than two seconds, or the queue holds more than 1 MiB or 2,048
-frames) is marked too slow and closed, and the client resumes by sequence. So one member
-who stops reading never slows the others.
+The room never awaits a socket. It pushes pre-encoded frames to each connection. With a
+direct wire (:mod:`app.live.wire`) and nothing queued, a frame goes to the socket at once,
+its bytes encoded once for every member who gets it. Otherwise (no wire, or the socket is
+not keeping up) the frame waits in the connection's queue, which a sender task drains
+through ASGI; the task exists only while something waits. A connection that falls behind
+(its oldest queued frame waited more than two seconds, or the queue holds more than 1 MiB
+or 2,048 frames) is marked too slow and closed, and the client resumes by sequence. So one
+member who stops reading never slows the others.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 
 from app.core.actors import Actor
 from app.core.views import Audience, Sections, Viewer
+from app.live.wire import Wire, text_frame
 from app.protocol import CLOSE_TOO_SLOW
 
 log = logging.getLogger(__name__)
@@ -40,16 +44,18 @@ class Connection:
     close: Close
     session_hash: str | None = None  # facilitators: the session that authenticated them
     audience: Audience | None = None
+    audience_key: str = ""  # ``audience.key``, kept: the fan-out reads it for every member
     personal: Sections = field(default_factory=dict)
     max_frames: int = MAX_QUEUED_FRAMES
     max_bytes: int = MAX_QUEUED_BYTES
     max_age_s: float = MAX_QUEUED_AGE_S
     monotonic: Callable[[], float] = time.monotonic  # seconds; tests pass a fake
+    wire: Wire | None = None  # writes encoded frames to the socket directly, when it can
     _frames: deque[tuple[str, float]] = field(default_factory=deque)
     _bytes: int = 0
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
     _closing: tuple[int, str] | None = None
-    _task: asyncio.Task[None] | None = None
+    _started: bool = False
+    _task: asyncio.Task[None] | None = None  # drains the queue; only while it holds frames
 
     @property
     def actor(self) -> Actor:
@@ -58,16 +64,30 @@ class Connection:
             return Actor("user", self.viewer.id)
         return Actor("participant", self.viewer.id)
 
+    def sees(self, audience: Audience) -> None:
+        """The connection's audience from now on."""
+        self.audience = audience
+        self.audience_key = audience.key
+
     @property
     def closing(self) -> bool:
         """Whether the connection is on its way out and takes no more frames."""
         return self._closing is not None
 
-    def push(self, frame: str) -> bool:
-        """Queue a frame; False (and the connection closes) when it is too far behind."""
+    def push(self, frame: str, encoded: bytes | None = None) -> bool:
+        """Send or queue a frame (``encoded``: its websocket bytes, when the caller shares
+        them among members); False (and the connection closes) when it is too far behind."""
         if self._closing is not None:
             return False
         frames = self._frames
+        wire = self.wire
+        if (
+            wire is not None
+            and self._started
+            and self._task is None  # nothing queued
+            and wire.write(encoded if encoded is not None else text_frame(frame))
+        ):
+            return True
         now = self.monotonic()
         if (
             len(frames) >= self.max_frames
@@ -79,7 +99,7 @@ class Connection:
             return False
         frames.append((frame, now))
         self._bytes += len(frame)
-        self._ready.set()
+        self._drain()
         return True
 
     @property
@@ -100,11 +120,15 @@ class Connection:
             self._frames.append((last, self.monotonic()))
             self._bytes += len(last)
         self._closing = (code, reason)
-        self._ready.set()
+        self._drain()
 
     def start(self) -> None:
-        """Start the sender task."""
-        if self._task is None:
+        """Start sending: what was pushed before goes out now, what comes later at once."""
+        self._started = True
+        self._drain()
+
+    def _drain(self) -> None:
+        if self._started and self._task is None and (self._frames or self._closing):
             self._task = asyncio.create_task(self._send_loop(), name=f"send:{self.viewer.id}")
 
     async def stop(self) -> None:
@@ -116,20 +140,21 @@ class Connection:
             self._task = None
 
     async def _send_loop(self) -> None:
+        """Send the queued frames through ASGI (it waits while the socket is backed up);
+        close when asked; end once the queue is empty, so the next frame may go direct."""
         try:
-            while True:
-                await self._ready.wait()
-                frames = self._frames
-                while frames:
-                    frame = frames.popleft()[0]
-                    self._bytes -= len(frame)
-                    await self.send(frame)
-                self._ready.clear()
-                if self._closing is not None:
-                    code, reason = self._closing
-                    await self.close(code, reason)
-                    return
+            frames = self._frames
+            while frames:
+                frame = frames.popleft()[0]
+                self._bytes -= len(frame)
+                await self.send(frame)
+            if self._closing is not None:
+                code, reason = self._closing
+                await self.close(code, reason)
+                return  # keeps _task set: nothing is sent after the close
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket is gone: the handler's receive loop notices
             log.debug("sending to %s failed", self.viewer.id, exc_info=True)
+            return
+        self._task = None

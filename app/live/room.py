@@ -3,7 +3,11 @@
 After every group commit the runner hands the room the new state. The room publishes what
 changed at most once per tick (20 ms): a commit to a room that published nothing during
 the last tick goes out at once, so a quiet room adds no delay; commits that follow within
-the tick wait for its end and go out together. Publishing computes each audience's shared
+the tick wait for its end and go out together. A publication costs about one socket write
+per member (some 10 µs each): in a room of 500 that is 5-8 ms of the server's one core, 50
+times a second. So a room's tick is at least ``SPREAD`` times its last publication's cost:
+a large, busy room sends fewer and fuller frames and leaves the core to everything else,
+while small rooms keep the 20 ms tick (docs/benchmarks.md). Publishing computes each audience's shared
 view once, from the sections of its previous view that the commits did not touch, diffs
 it against that view and encodes ONE event frame per audience, which every member's queue
 gets; personal sections are built again only for the viewers a commit concerns. Since
@@ -53,6 +57,7 @@ from app.core.views import (
     view,
 )
 from app.live.connection import Connection
+from app.live.wire import text_frame
 from app.protocol import (
     CLOSE_FORBIDDEN,
     CLOSE_GOING_AWAY,
@@ -73,6 +78,7 @@ log = logging.getLogger(__name__)
 
 RESUME_WINDOW = 64  # commits whose states are kept for resuming by sequence
 TICK_S = 0.020  # commits within one tick are published together
+SPREAD = 5  # a busy room's tick is at least this many times its last publication's cost
 
 Reply = Callable[[], str]  # builds a frame when it is its turn to be queued
 
@@ -80,6 +86,16 @@ Reply = Callable[[], str]  # builds a frame when it is its turn to be queued
 def wire(changes: list[Change]) -> list[dict[str, Any]]:
     """The core's view changes as they go on the wire."""
     return [change_dict(c.section, c.key, c.value) for c in changes]
+
+
+def _concerned(personal: dict[str, frozenset[str] | None]) -> set[str] | None:
+    """The viewers whose personal sections may differ (None: anyone's)."""
+    ids: set[str] = set()
+    for who in personal.values():
+        if who is None:
+            return None
+        ids.update(who)
+    return ids
 
 
 class Room:
@@ -105,6 +121,7 @@ class Room:
         self._heartbeat: asyncio.Task[None] | None = None
         self._tick: asyncio.TimerHandle | None = None  # a publication waiting for its tick
         self._last_publish = float("-inf")  # ``monotonic`` time of the last publication
+        self._spent = 0.0  # how long the last publication took
         self._replies: list[tuple[Connection, Reply]] = []  # waiting for the publication
         self.publications = 0  # how many times the room published (for tests and stats)
         runner.on_commit = self._committed
@@ -164,7 +181,7 @@ class Room:
         state = self.published
         shared = self._shared_of(state, audience)
         personal = personal_view(state, viewer)
-        connection.audience = audience
+        connection.sees(audience)
         connection.personal = personal
         you = (viewer.kind, viewer.id)
         before = self._state_at(last_seq)
@@ -176,14 +193,14 @@ class Room:
             members = [self._welcome_of(state, audience, shared), json_members(personal)]
             frame = welcome_frame(self.now(), state.id, state.version, you, view_members=members)
         self.connections.add(connection)
-        connection.push(frame)
         connection.start()
+        connection.push(frame)
         return True
 
     def detach(self, connection: Connection) -> None:
         """Forget a connection; its audience's cached view goes when nobody is left in it."""
         self.connections.discard(connection)
-        live = {c.audience.key for c in self.connections if c.audience is not None}
+        live = {c.audience_key for c in self.connections}
         for key in [key for key in self._shared if key not in live]:
             del self._shared[key]
             self._welcome.pop(key, None)
@@ -238,7 +255,7 @@ class Room:
         self._recent.append(state)
         if self._tick is not None:
             return
-        wait = self._last_publish + self.tick_s - self.monotonic()
+        wait = self._last_publish + max(self.tick_s, self._spent * SPREAD) - self.monotonic()
         if wait <= 0:
             self._publish()
         else:
@@ -252,7 +269,7 @@ class Room:
 
     def _publish(self) -> None:
         self._tick = None
-        self._last_publish = self.monotonic()
+        started = self._last_publish = self.monotonic()
         self.publications += 1
         try:
             self._send_changes(self.runner.state)
@@ -261,6 +278,7 @@ class Room:
         replies, self._replies = self._replies, []
         for connection, frame in replies:
             connection.push(frame())
+        self._spent = self.monotonic() - started
 
     def _send_changes(self, state: WorkshopState) -> None:
         """Send every connection what changed in its view since the last publication, in
@@ -282,62 +300,88 @@ class Room:
             and state.breakouts is before.breakouts
         )
         personal = personal_changes(before, state)
+        concerned = _concerned(personal)
         fresh: dict[str, Sections] = {}
         shared_changes: dict[str, list[Change]] = {}
-        frames: dict[str, str] = {}
+        frames: dict[str, tuple[str, bytes] | None] = {}  # audience key -> frame, encoded
         for connection in list(self.connections):
             if connection.closing:
                 self.connections.discard(connection)
                 continue
-            old_audience = connection.audience
-            audience = (
-                old_audience
-                if same_audiences and old_audience is not None
-                else audience_of(state, connection.viewer)
-            )
-            if audience is None:
-                bye = bye_frame(now, "removed", "you are no longer part of it")
-                connection.end(CLOSE_FORBIDDEN, "removed", last=bye)
-                continue
-            key = audience.key
-            if key not in fresh:
-                old = self._shared.get(key)
-                fresh[key] = (
-                    shared_view(state, audience)
-                    if old is None
-                    else shared_view_since(before, old, state, audience)
-                )
-            if old_audience is not None and old_audience.key == key:
-                if key not in shared_changes:
-                    shared_changes[key] = diff(self._shared.get(key, {}), fresh[key])
-                changes = shared_changes[key]
-                moved = False
-            else:  # moved to another group, or breakouts opened or closed
-                old = self._shared.get(old_audience.key, {}) if old_audience else {}
-                changes = diff(old, fresh[key])
+            audience = connection.audience
+            key = connection.audience_key
+            if not same_audiences or audience is None:
+                old_audience = audience
+                audience = audience_of(state, connection.viewer)
+                if audience is None:
+                    bye = bye_frame(now, "removed", "you are no longer part of it")
+                    connection.end(CLOSE_FORBIDDEN, "removed", last=bye)
+                    continue
+                if old_audience is None or audience.key != key:
+                    self._move(connection, audience, before, state, personal, fresh)
+                    continue
                 connection.audience = audience
-                moved = True
-            mine: list[Change] = []
-            if personal:
+            if key not in shared_changes:
+                if key not in fresh:
+                    fresh[key] = self._fresh_shared(before, state, audience)
+                shared_changes[key] = diff(self._shared.get(key, {}), fresh[key])
+                frames[key] = None
+            if personal and (concerned is None or connection.viewer.id in concerned):
                 old_personal = connection.personal
                 updated = personal_view_since(old_personal, state, connection.viewer, personal)
                 if updated is not old_personal:
-                    mine = diff(old_personal, updated)
                     connection.personal = updated
-            if mine or moved:
-                if changes or mine:
-                    connection.push(event_frame(now, seq, wire(changes + mine)))
-            elif changes:
-                frame = frames.get(key)
-                if frame is None:
-                    frame = frames[key] = event_frame(now, seq, wire(changes))
-                connection.push(frame)
+                    changes = shared_changes[key] + diff(old_personal, updated)
+                    connection.push(event_frame(now, seq, wire(changes)))
+                    continue
+            shared = frames[key]
+            if shared is None:
+                if not shared_changes[key]:
+                    continue
+                text = event_frame(now, seq, wire(shared_changes[key]))
+                shared = frames[key] = (text, text_frame(text))
+            connection.push(*shared)
         self._shared = fresh
         self._welcome = {k: v for k, v in self._welcome.items() if k in fresh}
+
+    def _fresh_shared(
+        self, before: WorkshopState, state: WorkshopState, audience: Audience
+    ) -> Sections:
+        old = self._shared.get(audience.key)
+        if old is None:
+            return shared_view(state, audience)
+        return shared_view_since(before, old, state, audience)
+
+    def _move(
+        self,
+        connection: Connection,
+        audience: Audience,
+        before: WorkshopState,
+        state: WorkshopState,
+        personal: dict[str, frozenset[str] | None],
+        fresh: dict[str, Sections],
+    ) -> None:
+        """A viewer who changed audience (another group, breakouts opened or closed) gets
+        the difference between their old view and their new one, in a frame of its own."""
+        key = audience.key
+        if key not in fresh:
+            fresh[key] = self._fresh_shared(before, state, audience)
+        old = self._shared.get(connection.audience_key, {}) if connection.audience else {}
+        changes = diff(old, fresh[key])
+        connection.sees(audience)
+        if personal:
+            old_personal = connection.personal
+            updated = personal_view_since(old_personal, state, connection.viewer, personal)
+            if updated is not old_personal:
+                changes += diff(old_personal, updated)
+                connection.personal = updated
+        if changes:
+            connection.push(event_frame(self.now(), state.version, wire(changes)))
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
             frame = heartbeat_frame(self.now(), self.seq)
+            encoded = text_frame(frame)
             for connection in list(self.connections):
-                connection.push(frame)
+                connection.push(frame, encoded)

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.clock import Clock, ScaledClock, SystemClock
 from app.live.hub import Hub
+from app.live.wire import KeepSend
 from app.protocol import TRANSPORT_MAX_BYTES
 from app.retention import start_sweeps, stop_sweeps
 from app.settings import Settings
@@ -132,4 +133,5 @@ def create_app(
     app.include_router(console_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(KeepSend)  # outermost: sees the server's own websocket send
     return app

@@ -33,6 +33,7 @@ from app.live.connection import Connection
 from app.live.hub import Hub
 from app.live.references import check_references
 from app.live.room import Room
+from app.live.wire import wire_of
 from app.protocol import (
     CLIENT_MESSAGE,
     CLOSE_FORBIDDEN,
@@ -203,6 +204,7 @@ class Gateway:
             send=self.websocket.send_text,
             close=self._close,
             session_hash=session_hash,
+            wire=wire_of(self.websocket.scope),
         )
         return room, connection
 

@@ -264,3 +264,53 @@ async def test_a_member_two_seconds_behind_is_dropped_and_the_others_get_everyth
     await drain()
     assert world.sockets["p-a"].closed == (4008, "too_slow")
     assert len(world.sockets["p-a"].sent) <= 1  # only the frame it was blocked on
+
+
+class SlowWire:
+    """A direct wire each write of which takes ``cost`` seconds of the room's clock."""
+
+    def __init__(self, ticks: Ticks, cost: float) -> None:
+        self.ticks, self.cost = ticks, cost
+        self.frames: list[bytes] = []
+
+    def write(self, frame: bytes) -> bool:
+        self.frames.append(frame)
+        self.ticks.now += self.cost
+        return True
+
+
+async def test_a_costly_publication_stretches_the_rooms_next_tick(world):
+    """Fan-out to many members costs the server's one core: a room whose last publication
+    took ``t`` publishes again after ``SPREAD * t`` at the earliest (never before the tick),
+    so a busy, large room gets fewer, fuller frames instead of starving everything else."""
+    wires = []
+    for pid in ("p-a", "p-b"):
+        connection = world.connect(pid)
+        wires.append(SlowWire(world.ticks, 0.005))
+        connection.wire = wires[-1]
+    await drain()
+    world.ticks.now += 1.0
+    author = Actor("participant", "p-a")
+    before = world.room.publications
+    await world.submit(author, {"type": "note.post", "item_id": "n-1", "text": "eins"})
+    assert world.room.publications == before + 1  # quiet room: at once, taking 10 ms
+    world.ticks.now += 0.03  # past the 20 ms tick, within 5 x 10 ms
+    await world.submit(author, {"type": "note.post", "item_id": "n-2", "text": "zwei"})
+    assert world.room.publications == before + 1  # waits for the stretched tick
+    world.room.publish()
+    assert world.room.publications == before + 2
+    for wire in wires:
+        wire.cost = 0.0  # cheap publications: the plain tick again
+    world.ticks.now += 0.051
+    await world.submit(author, {"type": "note.post", "item_id": "n-3", "text": "drei"})
+    assert world.room.publications == before + 3
+    world.ticks.now += 0.021
+    await world.submit(author, {"type": "note.post", "item_id": "n-4", "text": "vier"})
+    assert world.room.publications == before + 4
+    texts = [frame.decode(errors="replace") for frame in wires[1].frames]
+    assert [sum(f'"{n}"' in text for text in texts) for n in ("n-1", "n-2", "n-3", "n-4")] == [
+        1,
+        1,
+        1,
+        1,
+    ]
