@@ -21,7 +21,7 @@ tables, as they contribute deciders to the reducer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -153,20 +153,36 @@ def changed_keys(before: Mapping[str, object], after: Mapping[str, object]) -> f
     return result
 
 
+def touched_sections(before: WorkshopState, state: WorkshopState) -> frozenset[str]:
+    """The shared sections whose reads differ between two states (the same for every
+    audience, so a publication asks once)."""
+    reads = shared_reads()
+    return frozenset(
+        name
+        for name in shared_sections()
+        if (read := reads.get(name)) is None or not same_parts(read(before), read(state))
+    )
+
+
 def shared_view_since(
-    before: WorkshopState, sections: Mapping[str, Section], state: WorkshopState, audience: Audience
+    before: WorkshopState,
+    sections: Mapping[str, Section],
+    state: WorkshopState,
+    audience: Audience,
+    touched: Collection[str] | None = None,
 ) -> Sections:
     """``shared_view(state, audience)``, reusing the sections of the audience's view of
     ``before`` (``sections``) whose reads are unchanged, and updating others entry by entry
-    where a section knows how."""
-    reads = shared_reads()
+    where a section knows how. ``touched``: ``touched_sections(before, state)``, when the
+    caller has it already."""
+    if touched is None:
+        touched = touched_sections(before, state)
     since = shared_since()
     result: Sections = {}
     for name, build in shared_sections().items():
         old = sections.get(name)
         if old is not None:
-            read = reads.get(name)
-            if read is not None and same_parts(read(before), read(state)):
+            if name not in touched:
                 result[name] = old
                 continue
             update = since.get(name)
@@ -441,6 +457,25 @@ CORE_SHARED: dict[str, SharedSection] = {
 CORE_PERSONAL: dict[str, PersonalSection] = {"me": _me}
 # "workshop" reads many scalars and is one small entry: it is always built.
 CORE_SHARED_READS: dict[str, Reads] = {
+    "workshop": lambda s: (
+        s.id,
+        s.title,
+        s.phase,
+        s.cursor,
+        s.deadline,
+        s.remaining_s,
+        s.paused_at,
+        s.expired,
+        s.awaiting_decision,
+        s.started_at,
+        s.ended_at,
+        s.locked,
+        s.agreement,
+        s.owner,
+        s.facilitators,
+        s.join_attributes,
+        s.video_url,
+    ),
     "plan": lambda s: (s.plan,),
     "history": lambda s: (s.runs,),
     "people": lambda s: (s.participants,),

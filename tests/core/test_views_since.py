@@ -28,6 +28,8 @@ from app.core.views import (
     personal_changes,
     personal_view,
     personal_view_since,
+    shared_reads,
+    shared_sections,
     shared_view,
     shared_view_since,
 )
@@ -97,3 +99,35 @@ def test_unchanged_sections_are_the_same_objects_and_one_note_touches_one_author
     assert new["items"]["n-1"]["position"] == [0.5, 0.25]
     changes = personal_changes(posted, moved)
     assert changes == {"my_items": frozenset({author.id})}
+
+
+class _Reading:
+    """A state that notes which of its fields are read."""
+
+    def __init__(self, state: WorkshopState) -> None:
+        object.__setattr__(self, "_state", state)
+        object.__setattr__(self, "read", set())
+
+    def __getattr__(self, name: str) -> Any:
+        derived = getattr(type(self._state), name, None)
+        if isinstance(derived, property) and derived.fget is not None:
+            return derived.fget(self)  # what it is computed from counts
+        if callable(derived):  # a method: bound to this recorder
+            return derived.__get__(self)
+        self.read.add(name)
+        return getattr(self._state, name)
+
+
+def test_every_shared_section_lists_the_state_fields_it_reads():
+    """A section kept because its reads are the same objects must read nothing else: the
+    fields each builder touches are among the fields its ``Reads`` names."""
+    state, _ = started()
+    for name, build in shared_sections().items():
+        reads = shared_reads().get(name)
+        assert reads is not None, f"{name}: no reads, so it is built again for every audience"
+        listed = _Reading(state)
+        reads(listed)  # type: ignore[arg-type]
+        for audience in audiences(state):
+            used = _Reading(state)
+            build(used, audience)  # type: ignore[arg-type]
+            assert used.read <= listed.read, (name, audience.key, used.read - listed.read)
