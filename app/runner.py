@@ -29,6 +29,7 @@ from app.core.errors import Rejection
 from app.core.reducer import Command, decide, evolve
 from app.core.state import WorkshopState
 from app.core.timer import due, next_deadline
+from app.groupcommit import group_commit
 from app.store import Recorded, Store
 
 log = logging.getLogger(__name__)
@@ -194,8 +195,8 @@ class Runner:
         recorded: list[Recorded] = []
         if events:
             try:
-                recorded = await asyncio.to_thread(
-                    self.store.append_events, self.state.id, self.state.version, events, now, keys
+                recorded = await group_commit(self.store).append(
+                    self.state.id, self.state.version, events, now, keys
                 )
             except Exception:
                 log.exception("could not persist %d events of workshop %s", len(events), state.id)

@@ -138,6 +138,48 @@ class JoinLink:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Append:
+    """Events to append to a workshop's log right after ``after_seq``; ``command_keys``,
+    when given, has one entry per event: the key of its command."""
+
+    workshop_id: str
+    after_seq: int
+    events: Sequence[Event]
+    recorded_at: datetime
+    command_keys: Sequence[str | None] | None = None
+
+
+def _rows(append: Append) -> list[dict[str, Any]]:
+    events = append.events
+    keys = list(append.command_keys) if append.command_keys is not None else [None] * len(events)
+    return [
+        {
+            "workshop_id": append.workshop_id,
+            "seq": append.after_seq + offset,
+            "type": item.type,
+            "body": encode_event(item),
+            "recorded_at": append.recorded_at,
+            "command_key": key,
+        }
+        for offset, (item, key) in enumerate(zip(events, keys, strict=True), start=1)
+    ]
+
+
+def _recorded(append: Append) -> list[Recorded]:
+    return [
+        Recorded(append.after_seq + offset, item) for offset, item in enumerate(append.events, 1)
+    ]
+
+
+def _conflict(append: Append, error: Exception) -> SequenceConflict:
+    conflict = SequenceConflict(
+        f"workshop {append.workshop_id!r} already has events after seq {append.after_seq}"
+    )
+    conflict.__cause__ = error
+    return conflict
+
+
 class SequenceConflict(Exception):
     """Another writer appended to the same workshop first; the caller must reload."""
 
@@ -231,28 +273,29 @@ class Store:
 
         ``command_keys``, when given, has one entry per event: the key of its command.
         """
-        if not events:
-            return []
-        keys = list(command_keys) if command_keys is not None else [None] * len(events)
-        rows = [
-            {
-                "workshop_id": workshop_id,
-                "seq": after_seq + offset,
-                "type": item.type,
-                "body": encode_event(item),
-                "recorded_at": recorded_at,
-                "command_key": key,
-            }
-            for offset, (item, key) in enumerate(zip(events, keys, strict=True), start=1)
-        ]
-        try:
-            with self.engine.begin() as connection:
-                connection.execute(insert(_EVENTS), rows)
-        except IntegrityError as error:
-            raise SequenceConflict(
-                f"workshop {workshop_id!r} already has events after seq {after_seq}"
-            ) from error
-        return [Recorded(after_seq + offset, item) for offset, item in enumerate(events, 1)]
+        outcome = self.append_many(
+            [Append(workshop_id, after_seq, events, recorded_at, command_keys)]
+        )
+        if isinstance(outcome[0], SequenceConflict):
+            raise outcome[0]
+        return outcome[0]
+
+    def append_many(self, appends: Sequence[Append]) -> list[list[Recorded] | SequenceConflict]:
+        """Several appends, of one workshop or many, in ONE transaction: durable on return.
+
+        When any of them conflicts with the log, the transaction is undone and each append
+        is tried in a transaction of its own, so one conflict fails only its own append."""
+        rows = [row for one in appends for row in _rows(one)]
+        if rows:
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(insert(_EVENTS), rows)
+            except IntegrityError as error:
+                if len(appends) == 1:
+                    one = appends[0]
+                    return [_conflict(one, error)]
+                return [self.append_many([one])[0] for one in appends]
+        return [_recorded(one) for one in appends]
 
     def load_events(self, workshop_id: str, after_seq: int = 0) -> list[Recorded]:
         """The log of a workshop after ``after_seq``, in order."""

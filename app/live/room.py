@@ -7,10 +7,11 @@ the tick wait for its end and go out together. A publication costs about one soc
 per member (some 10 µs each): in a room of 500 that is 5-8 ms of the server's one core, 50
 times a second. So a room's tick is at least ``SPREAD`` times its last publication's cost:
 a large, busy room sends fewer and fuller frames and leaves the core to everything else,
-while small rooms keep the 20 ms tick (docs/benchmarks.md). Publishing computes each audience's shared
-view once, from the sections of its previous view that the commits did not touch, diffs
-it against that view and encodes ONE event frame per audience, which every member's queue
-gets; personal sections are built again only for the viewers a commit concerns. Since
+while small rooms keep the 20 ms tick (docs/benchmarks.md).
+
+Publishing computes each audience's shared view once, from the sections of its previous
+view that the commits did not touch, diffs it against that view and encodes ONE event
+frame per audience, which goes to every member as the same bytes; personal sections are built again only for the viewers a commit concerns. Since
 only the views at the end of a tick are compared, a value written several times within a
 tick (a note dragged, a text typed) goes out once, with its last value. A viewer whose
 audience changed (moved to another group, breakouts opened) gets the diff between their
@@ -54,6 +55,7 @@ from app.core.views import (
     personal_view_since,
     shared_view,
     shared_view_since,
+    touched_sections,
     view,
 )
 from app.live.connection import Connection
@@ -301,6 +303,7 @@ class Room:
         )
         personal = personal_changes(before, state)
         concerned = _concerned(personal)
+        touched = touched_sections(before, state)
         fresh: dict[str, Sections] = {}
         shared_changes: dict[str, list[Change]] = {}
         frames: dict[str, tuple[str, bytes] | None] = {}  # audience key -> frame, encoded
@@ -318,12 +321,12 @@ class Room:
                     connection.end(CLOSE_FORBIDDEN, "removed", last=bye)
                     continue
                 if old_audience is None or audience.key != key:
-                    self._move(connection, audience, before, state, personal, fresh)
+                    self._move(connection, audience, before, state, personal, fresh, touched)
                     continue
                 connection.audience = audience
             if key not in shared_changes:
                 if key not in fresh:
-                    fresh[key] = self._fresh_shared(before, state, audience)
+                    fresh[key] = self._fresh_shared(before, state, audience, touched)
                 shared_changes[key] = diff(self._shared.get(key, {}), fresh[key])
                 frames[key] = None
             if personal and (concerned is None or connection.viewer.id in concerned):
@@ -345,12 +348,16 @@ class Room:
         self._welcome = {k: v for k, v in self._welcome.items() if k in fresh}
 
     def _fresh_shared(
-        self, before: WorkshopState, state: WorkshopState, audience: Audience
+        self,
+        before: WorkshopState,
+        state: WorkshopState,
+        audience: Audience,
+        touched: frozenset[str],
     ) -> Sections:
         old = self._shared.get(audience.key)
         if old is None:
             return shared_view(state, audience)
-        return shared_view_since(before, old, state, audience)
+        return shared_view_since(before, old, state, audience, touched)
 
     def _move(
         self,
@@ -360,12 +367,13 @@ class Room:
         state: WorkshopState,
         personal: dict[str, frozenset[str] | None],
         fresh: dict[str, Sections],
+        touched: frozenset[str],
     ) -> None:
         """A viewer who changed audience (another group, breakouts opened or closed) gets
         the difference between their old view and their new one, in a frame of its own."""
         key = audience.key
         if key not in fresh:
-            fresh[key] = self._fresh_shared(before, state, audience)
+            fresh[key] = self._fresh_shared(before, state, audience, touched)
         old = self._shared.get(connection.audience_key, {}) if connection.audience else {}
         changes = diff(old, fresh[key])
         connection.sees(audience)
