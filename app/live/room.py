@@ -10,13 +10,13 @@ a large, busy room sends fewer and fuller frames and leaves the core to everythi
 while small rooms keep the 20 ms tick (docs/benchmarks.md).
 
 Publishing computes each audience's shared view once, from the sections of its previous
-view that the commits did not touch, diffs it against that view and encodes ONE event
-frame per audience, which goes to every member as the same bytes; personal sections are built again only for the viewers a commit concerns. Since
-only the views at the end of a tick are compared, a value written several times within a
-tick (a note dragged, a text typed) goes out once, with its last value. A viewer whose
-audience changed (moved to another group, breakouts opened) gets the diff between their
-old and their new view. A viewer who may no longer see the workshop (removed) is told so
-and disconnected.
+view that the commits did not touch, diffs it against that view and encodes ONE event frame
+per audience, which goes to every member as the same bytes; personal sections are built
+again only for the viewers a commit concerns. Since only the views at the end of a tick are
+compared, a value written several times within a tick (a note dragged, a text typed) goes
+out once, with its last value. A viewer whose audience changed (moved to another group,
+breakouts opened) gets the diff between their old and their new view. A viewer who may no
+longer see the workshop (removed) is told so and disconnected.
 
 Acknowledgements, errors and pongs answer after the events published before them: while
 commits wait for the tick, they wait too (``reply``), so a client that sees the ack of its
