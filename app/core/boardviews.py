@@ -72,6 +72,7 @@ from app.core.views import (
     Audience,
     Json,
     PersonalSection,
+    PersonalSince,
     Reads,
     Section,
     SharedSection,
@@ -211,15 +212,21 @@ def _items_since(
     if not changed:
         return section
     items = state.board.items
-    result = dict(section)
+    result: dict[str, Json] | None = None  # a copy, once anything in sight changed
     added = False
     for item_id in changed:
         item = items.get(item_id)
         if item is not None and item_visible(item, audience):
+            if result is None:
+                result = dict(section)
             added = added or item_id not in result
             result[item_id] = item_json(state, item, sees_all=audience.sees_all)
-        else:
+        elif item_id in section:
+            if result is None:
+                result = dict(section)
             result.pop(item_id, None)
+    if result is None:  # nothing this audience sees changed
+        return section
     return dict(sorted(result.items())) if added else result
 
 
@@ -366,6 +373,33 @@ def _my_items(state: WorkshopState, viewer: Viewer) -> Section:
     }
 
 
+def _my_items_since(
+    before: WorkshopState, section: Section, state: WorkshopState, viewer: Viewer
+) -> Section | None:
+    """``_my_items`` of ``state`` from the viewer's section of ``before``: only the items
+    that changed are looked at (a change of the facilitators builds it whole)."""
+    if before.facilitators is not state.facilitators:
+        return None
+    items = state.board.items
+    sees_all = viewer.kind == "facilitator"
+    result: dict[str, Json] | None = None
+    added = False
+    for item_id in changed_keys(before.board.items, items):
+        item = items.get(item_id)
+        if item is not None and not item.deleted and is_own(item, viewer):
+            if result is None:
+                result = dict(section)
+            added = added or item_id not in result
+            result[item_id] = item_json(state, item, sees_all=sees_all, author=True)
+        elif item_id in section:
+            if result is None:
+                result = dict(section)
+            del result[item_id]
+    if result is None:
+        return section
+    return dict(sorted(result.items())) if added else result
+
+
 def _my_votes(state: WorkshopState, viewer: Viewer) -> Section:
     """The viewer's own dots: the current step's round and every round they voted in."""
     step = state.current_step
@@ -449,6 +483,7 @@ SHARED_READS: dict[str, Reads] = {
     "tallies": lambda s: (s.board.votes, s.board.items),
 }
 SHARED_SINCE: dict[str, SharedSince] = {"items": _items_since}
+PERSONAL_SINCE: dict[str, PersonalSince] = {"my_items": _my_items_since}
 PERSONAL_READS: dict[str, Reads] = {
     "my_items": lambda s: (s.board.items, s.facilitators),
     "my_votes": lambda s: (s.board.votes, s.cursor, s.phase, s.plan, s.breakouts),

@@ -87,6 +87,8 @@ Reads = Callable[[WorkshopState], tuple[object, ...]]
 # A shared section brought from the state ``before`` (and the section then) to ``state``
 # entry by entry; None when it must be built whole.
 SharedSince = Callable[[WorkshopState, Section, WorkshopState, Audience], Section | None]
+# The same for a personal section and its viewer.
+PersonalSince = Callable[[WorkshopState, Section, WorkshopState, Viewer], Section | None]
 # Whose personal section may differ between two states whose reads differ: a set of viewer
 # ids, or None for everyone.
 Affected = Callable[[WorkshopState, WorkshopState], frozenset[str] | None]
@@ -220,17 +222,22 @@ def personal_view_since(
     state: WorkshopState,
     viewer: Viewer,
     changes: Mapping[str, frozenset[str] | None],
+    before: WorkshopState | None = None,
 ) -> Sections:
     """``personal_view(state, viewer)`` from the viewer's personal view of an earlier state
-    and ``personal_changes`` between the two: only the sections concerned are built, and
-    when none concerns the viewer, ``sections`` itself comes back."""
+    (``before``, when given: sections that know how are then updated entry by entry) and
+    ``personal_changes`` between the two: only the sections concerned are built, and when
+    none concerns the viewer, ``sections`` itself comes back."""
     builders = personal_sections()
+    since = personal_since()
     result: dict[str, Section] | None = None
     for name, who in changes.items():
         if who is None or viewer.id in who or name not in sections:
             if result is None:
                 result = dict(sections)
-            result[name] = builders[name](state, viewer)
+            update = since.get(name) if before is not None and name in sections else None
+            updated = update(before, sections[name], state, viewer) if update and before else None
+            result[name] = updated if updated is not None else builders[name](state, viewer)
     return sections if result is None else result
 
 
@@ -534,6 +541,14 @@ def shared_since() -> dict[str, SharedSince]:
     from app.core import boardviews  # it imports this module: import late
 
     return dict(boardviews.SHARED_SINCE)
+
+
+@cache
+def personal_since() -> dict[str, PersonalSince]:
+    """Personal sections that can be updated entry by entry."""
+    from app.core import boardviews  # it imports this module: import late
+
+    return dict(boardviews.PERSONAL_SINCE)
 
 
 @cache

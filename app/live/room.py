@@ -331,7 +331,9 @@ class Room:
                 frames[key] = None
             if personal and (concerned is None or connection.viewer.id in concerned):
                 old_personal = connection.personal
-                updated = personal_view_since(old_personal, state, connection.viewer, personal)
+                updated = personal_view_since(
+                    old_personal, state, connection.viewer, personal, before
+                )
                 if updated is not old_personal:
                     connection.personal = updated
                     changes = shared_changes[key] + diff(old_personal, updated)
@@ -379,7 +381,7 @@ class Room:
         connection.sees(audience)
         if personal:
             old_personal = connection.personal
-            updated = personal_view_since(old_personal, state, connection.viewer, personal)
+            updated = personal_view_since(old_personal, state, connection.viewer, personal, before)
             if updated is not old_personal:
                 changes += diff(old_personal, updated)
                 connection.personal = updated

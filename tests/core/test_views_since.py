@@ -66,6 +66,8 @@ def check_since(before: WorkshopState, after: WorkshopState) -> None:
         old = personal_view(before, viewer)
         since = personal_view_since(old, after, viewer, changes)
         assert since == personal_view(after, viewer), viewer
+        entrywise = personal_view_since(old, after, viewer, changes, before)
+        assert entrywise == personal_view(after, viewer), viewer
 
 
 @settings(max_examples=100, deadline=None)
