@@ -619,12 +619,41 @@ async def run_reshuffle(plan: dict[str, Any], seed: int) -> dict[str, Any]:
     }
 
 
+async def run_idle(plan: dict[str, Any], hold: float, ready: str, seed: int) -> dict[str, Any]:
+    """Everyone connects and is welcomed, then stays idle for ``hold`` seconds (reading only
+    heartbeats) while the driver reads the server's memory; ``ready`` is created once all
+    are in."""
+    totals = Totals()
+    people = members_of(plan, totals, 0.0, seed)
+    connect_s = await connect_all(plan["url"], people, drains=True)
+    with open(ready, "w", encoding="utf-8") as marker:
+        marker.write(str(len(people)))
+    done = asyncio.Event()
+    until = time.monotonic_ns() + int(min(hold, MAX_WAIT_S) * 1e9)
+    readers = [asyncio.create_task(p.read(until, done)) for p in people if p.observe]
+    await asyncio.sleep(min(hold, MAX_WAIT_S))
+    done.set()
+    await asyncio.gather(*readers)
+    await asyncio.gather(*(p.close() for p in people))
+    return {
+        "mode": "idle",
+        "connected": len(people),
+        "connect_s": round(connect_s, 3),
+        "errors": dict(totals.errors),
+        "disconnected": totals.disconnected,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--plan", required=True, help="JSON: {url, workshops: [{id, members}]}")
-    parser.add_argument("--mode", choices=("load", "storm", "reshuffle", "fill"), default="load")
+    parser.add_argument(
+        "--mode", choices=("load", "storm", "reshuffle", "fill", "idle"), default="load"
+    )
+    parser.add_argument("--hold", type=float, default=8.0, help="idle: seconds to stay")
+    parser.add_argument("--ready-file", help="idle: created once everyone is connected")
     parser.add_argument(
         "--rate", type=float, default=100.0, help="commands per second per workshop"
     )
@@ -662,6 +691,8 @@ def main() -> None:
         result = uvloop.run(run_storm(plan, args.items, spreads, args.seed))
     elif args.mode == "reshuffle":
         result = uvloop.run(run_reshuffle(plan, args.seed))
+    elif args.mode == "idle":
+        result = uvloop.run(run_idle(plan, args.hold, args.ready_file, args.seed))
     else:
         result = uvloop.run(run_fill(plan, args.items, args.seed))
     wall = time.monotonic() - wall_before

@@ -71,6 +71,8 @@ SCENARIOS: dict[str, Spec] = {
     "reshuffle": {"kind": "reshuffle", "participants": 500},
     "recovery": {"kind": "recovery", "workshops": 100, "events": 10_000},
     "export": {"kind": "export", "items": 5000},
+    # 9: not in the issue's list, behind its memory target: 100 then 1,000 idle connections
+    "idle-memory": {"kind": "idle", "workshops": 2, "participants": 500, "first": 50},
 }
 ONLY_LERNRAUM = {"recovery", "export"}
 
@@ -603,7 +605,72 @@ def run_export(target: str, spec: Spec, args: argparse.Namespace, workdir: Path)
         stop(process)
 
 
+IDLE_HOLD_S = 8.0  # how long the idle connections stay; the driver reads RSS after SETTLE_S
+IDLE_SETTLE_S = 3.0
+IDLE_READY_TIMEOUT_S = 120.0
+
+
+def run_idle(target: str, spec: Spec, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """RSS per idle connection: the server's RSS with the first ``first`` members of each
+    workshop connected and idle, then with all of them, on the same server; the slope
+    between the two leaves out what any connection costs once (code paths, caches)."""
+    port = free_port()
+    workshops = int(spec["workshops"])
+    participants = scaled(spec["participants"], args.scale, 4)
+    first = min(participants - 1, scaled(spec["first"], args.scale, 2))
+    if target == "lernraum":
+        add_facilitator(workdir)
+        process = start_lernraum(workdir, port)
+        base = f"http://127.0.0.1:{port}"
+        steps = [{"type": "workshop.start"}, {"type": "step.jump", "index": NOTES_STEP}]
+        plan = asyncio.run(prepare_lernraum(base, AGENDA, workshops, participants, steps))
+    else:
+        process = start_relay(workdir, port)
+        plan = relay_plan(port, workshops, participants)
+    try:
+        figures: dict[str, Any] = {"rss_before_mb": round(rss_mb(process.pid), 1)}
+        for label, count in (("few", first), ("all", participants)):
+            part = {
+                **plan,
+                "workshops": [{**w, "members": w["members"][:count]} for w in plan["workshops"]],
+            }
+            connected, rss = idle_once(part, workdir, f"{target}-idle-{label}", process.pid)
+            figures[f"connected_{label}"] = connected
+            figures[f"rss_{label}_mb"] = round(rss, 1)
+        added = figures["connected_all"] - figures["connected_few"]
+        kb = (figures["rss_all_mb"] - figures["rss_few_mb"]) * 1024 / max(added, 1)
+        figures["kb_per_connection"] = round(kb, 1)
+        return figures
+    finally:
+        stop(process)
+
+
+def idle_once(plan: dict[str, Any], workdir: Path, name: str, pid: int) -> tuple[int, float]:
+    """Hold ``plan``'s members connected and idle; how many, and the server's RSS then."""
+    plan_file, ready = workdir / f"{name}-plan.json", workdir / f"{name}.ready"
+    plan_file.write_text(json.dumps(plan))
+    argv = [sys.executable, str(ROOT / "bench" / "loadgen.py"), "--plan", str(plan_file)]
+    argv += ["--mode", "idle", "--hold", str(IDLE_HOLD_S), "--ready-file", str(ready)]
+    generator = subprocess.Popen(pinned(1, argv), cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + IDLE_READY_TIMEOUT_S
+        while not ready.exists():
+            if time.monotonic() > deadline or generator.poll() is not None:
+                raise RuntimeError(f"{name}: the idle connections did not come up")
+            time.sleep(0.1)
+        time.sleep(IDLE_SETTLE_S)
+        rss = rss_mb(pid)
+        out, _ = generator.communicate(timeout=IDLE_HOLD_S + 60)
+    finally:
+        if generator.poll() is None:
+            generator.kill()
+            generator.wait(timeout=10)
+    result = json.loads(out.strip().splitlines()[-1])
+    return int(result["connected"]), rss
+
+
 RUNNERS: dict[str, Callable[[str, Spec, argparse.Namespace, Path], dict[str, Any]]] = {
+    "idle": run_idle,
     "load": run_load,
     "slow": run_slow,
     "storm": run_storm,
@@ -674,6 +741,12 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
     ],
     "export": [(f"{fmt}_ms", f"{fmt} ms") for fmt in EXPORT_FORMATS]
     + [(f"{fmt}_kb", f"{fmt} KB") for fmt in EXPORT_FORMATS],
+    "idle": [
+        ("rss_before_mb", "RSS before MB"),
+        ("rss_few_mb", "RSS few MB"),
+        ("rss_all_mb", "RSS all MB"),
+        ("kb_per_connection", "KB per idle connection"),
+    ],
 }
 COUNTS: dict[str, list[tuple[str, str]]] = {
     "load": [
@@ -688,6 +761,7 @@ COUNTS: dict[str, list[tuple[str, str]]] = {
     "reshuffle": [("regrouped", "regrouped"), ("group_sizes", "sizes"), ("errors", "errors")],
     "recovery": [],
     "export": [("fill_errors", "fill errors")],
+    "idle": [("connected_few", "few"), ("connected_all", "all")],
 }
 
 
