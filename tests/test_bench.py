@@ -65,3 +65,13 @@ def test_a_reshuffle_and_a_join_storm_serve_everyone_their_own_view(tmp_path: Pa
     for one in storm["storms"]:
         assert one["served"] == one["clients"] == 10 and one["failures"] == {}, one
         assert one["complete_snapshots"] == 10, one
+
+
+def test_idle_memory_holds_every_connection_and_reads_the_servers_memory(tmp_path: Path):
+    rows, printed = bench(tmp_path, *("--scenario", "idle-memory", "--scale", "0.02"))
+    assert [row["target"] for row in rows] == ["relay", "lernraum"]
+    for row in rows:
+        assert (row["connected_few"], row["connected_all"]) == (4, 20), row
+        assert min(row["rss_before_mb"], row["rss_few_mb"], row["rss_all_mb"]) > 0, row
+        assert isinstance(row["kb_per_connection"], float)
+    assert "| idle-memory | lernraum |" in printed
