@@ -12,11 +12,8 @@ many workshops they belong to. The busier the server, the fuller each transactio
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from app.core.reducer import Event
 from app.store import Append, Recorded, SequenceConflict, Store
 
 Waiting = tuple[Append, "asyncio.Future[list[Recorded]]"]
@@ -41,21 +38,12 @@ class GroupCommit:
         self._waiting: list[Waiting] = []
         self._task: asyncio.Task[None] | None = None
 
-    async def append(
-        self,
-        workshop_id: str,
-        after_seq: int,
-        events: Sequence[Event],
-        recorded_at: datetime,
-        command_keys: Sequence[str | None] | None = None,
-    ) -> list[Recorded]:
-        """``Store.append_events``, in a transaction shared with whoever appends meanwhile:
-        durable on return; a ``SequenceConflict`` fails only its own append."""
+    async def append(self, append: Append) -> list[Recorded]:
+        """``Store.append_events`` of ``append``, in a transaction shared with whoever
+        appends meanwhile: durable on return; a ``SequenceConflict`` fails only this one."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[list[Recorded]] = loop.create_future()
-        self._waiting.append(
-            (Append(workshop_id, after_seq, events, recorded_at, command_keys), future)
-        )
+        self._waiting.append((append, future))
         if self._task is None or self._task.get_loop() is not loop:
             self._task = loop.create_task(self._commit(), name="group-commit")
         return await future

@@ -30,7 +30,7 @@ from app.core.reducer import Command, decide, evolve
 from app.core.state import WorkshopState
 from app.core.timer import due, next_deadline
 from app.groupcommit import group_commit
-from app.store import Recorded, Store
+from app.store import Append, Recorded, Store
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ class Runner:
         if events:
             try:
                 recorded = await group_commit(self.store).append(
-                    self.state.id, self.state.version, events, now, keys
+                    Append(self.state.id, self.state.version, events, now, keys)
                 )
             except Exception:
                 log.exception("could not persist %d events of workshop %s", len(events), state.id)

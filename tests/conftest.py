@@ -17,6 +17,7 @@ import uvicorn
 
 from app.clock import Clock, FakeClock
 from app.settings import Settings
+from app.store import Store
 from app.web.app import UVICORN_WS_OPTIONS, create_app
 from tests.services import free_port, postgres_server, redis_server
 
@@ -75,6 +76,15 @@ def serve_app(settings: Settings, clock: Clock) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """An empty store in a fresh SQLite file (modules may define their own)."""
+    store = Store(f"sqlite:///{tmp_path / 'store.db'}")
+    store.create_schema()
+    yield store
+    store.close()
 
 
 @pytest.fixture

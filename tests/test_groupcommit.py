@@ -4,7 +4,6 @@ only its own append; a failing store fails the appends of that transaction and n
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -15,18 +14,10 @@ from app.core.reducer import decide
 from app.core.runofshow import create_workshop
 from app.groupcommit import GroupCommit, group_commit
 from app.runner import Accepted, Runner
-from app.store import SequenceConflict, Store
+from app.store import Append, SequenceConflict, Store
 from tests.factories import OWNER, plan
 
 CLOCK = FakeClock()
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'group.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 def _workshops(store: Store, count: int) -> list[str]:
@@ -51,7 +42,9 @@ def _start(store: Store, workshop_id: str):
 async def test_a_lone_append_is_written_at_once(store):
     commits = GroupCommit(store)
     (workshop,) = _workshops(store, 1)
-    recorded = await commits.append(workshop, 1, _start(store, workshop), CLOCK.now(), ["k", "k"])
+    recorded = await commits.append(
+        Append(workshop, 1, _start(store, workshop), CLOCK.now(), ["k", "k"])
+    )
     assert [item.seq for item in recorded] == [2, 3]
     assert commits.transactions == 1
     assert store.command_outcomes(workshop) == {"k": (2, 3)}
@@ -60,7 +53,7 @@ async def test_a_lone_append_is_written_at_once(store):
 async def test_appends_that_arrive_together_share_one_transaction(store):
     commits = GroupCommit(store)
     ids = _workshops(store, 12)
-    appends = [commits.append(w, 1, _start(store, w), CLOCK.now()) for w in ids]
+    appends = [commits.append(Append(w, 1, _start(store, w), CLOCK.now())) for w in ids]
     results = await asyncio.gather(*appends)
     assert all([item.seq for item in recorded] == [2, 3] for recorded in results)
     # all twelve were waiting when the first transaction began
@@ -77,7 +70,7 @@ async def test_a_conflict_fails_only_its_own_append(store):
     first, taken, third = ids
     store.append_events(taken, 1, decisions[taken], CLOCK.now())  # another writer won
     outcomes = await asyncio.gather(
-        *(commits.append(w, 1, decisions[w], CLOCK.now()) for w in ids),
+        *(commits.append(Append(w, 1, decisions[w], CLOCK.now())) for w in ids),
         return_exceptions=True,
     )
     assert isinstance(outcomes[1], SequenceConflict)
@@ -95,9 +88,9 @@ async def test_a_failing_store_fails_that_transaction_and_the_next_one_writes(st
 
     monkeypatch.setattr(store, "append_many", broken)
     with pytest.raises(OperationalError):
-        await commits.append(one, 1, _start(store, one), CLOCK.now())
+        await commits.append(Append(one, 1, _start(store, one), CLOCK.now()))
     monkeypatch.setattr(store, "append_many", original)
-    recorded = await commits.append(two, 1, _start(store, two), CLOCK.now())
+    recorded = await commits.append(Append(two, 1, _start(store, two), CLOCK.now()))
     assert [item.seq for item in recorded] == [2, 3] and store.last_seq(one) == 1
 
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from app.clock import FakeClock, ScaledClock
 from app.core.actors import SYSTEM
@@ -19,14 +16,6 @@ from app.store import Recorded, Store
 from tests.factories import OWNER, PARTICIPANT, plan
 
 WAIT_LIMIT_S = 10
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    store = Store(f"sqlite:///{tmp_path / 'run.db'}")
-    store.create_schema()
-    yield store
-    store.close()
 
 
 def _new_workshop(store: Store, clock, minutes=(10, 5)) -> str:
