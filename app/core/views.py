@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from app.core.agreement import agreement_of
@@ -263,6 +263,11 @@ def iso(moment: datetime | None) -> str | None:
     """A moment as ISO 8601 in UTC with a ``Z``, or None."""
     if moment is None:
         return None
+    return _iso(moment)
+
+
+@lru_cache(maxsize=16_384)  # the same moments (an item's creation) are written again and again
+def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
