@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from app.core.actors import Actor
 from app.core.errors import Rejection
@@ -76,6 +76,25 @@ class Hub:
         room = await self.room(state.id)
         assert room is not None
         return room.state
+
+    async def remove(
+        self,
+        workshop_id: str,
+        delete: Callable[[], Awaitable[object]],
+        code: int,
+        reason: str,
+        message: str,
+    ) -> int:
+        """Close and stop a workshop's room and run ``delete`` (its stored data) while no
+        room of it can be loaded again; how many connections were closed."""
+        async with self._lock:
+            room = self.rooms.pop(workshop_id, None)
+            closed = 0
+            if room is not None:
+                closed = room.disconnect(lambda _: True, code, reason, message)
+                await room.stop()
+            await delete()
+        return closed
 
     def disconnect(
         self, predicate: Callable[[Connection], bool], code: int, reason: str, message: str

@@ -72,15 +72,13 @@ async def delete(workshop_id: str, request: Request) -> WorkshopDeleted:
     await facilitating(request, workshop_id, owner_only=True)
     hub = _hub(request)
     store = _service(request).store
-    async with hub._lock:  # no room of this workshop is loaded again meanwhile
-        room = hub.rooms.pop(workshop_id, None)
-        closed = 0
-        if room is not None:
-            closed = room.disconnect(
-                lambda _: True, CLOSE_NOT_FOUND, "workshop_deleted", "the workshop was deleted"
-            )
-            await room.stop()
-        await asyncio.to_thread(delete_workshop, store, workshop_id)
+    closed = await hub.remove(
+        workshop_id,
+        lambda: asyncio.to_thread(delete_workshop, store, workshop_id),
+        CLOSE_NOT_FOUND,
+        "workshop_deleted",
+        "the workshop was deleted",
+    )
     return WorkshopDeleted(workshop_id=workshop_id, disconnected=closed)
 
 
