@@ -7,7 +7,9 @@ the tick wait for its end and go out together. A publication costs about one soc
 per member (some 10 µs each): in a room of 500 that is 5-8 ms of the server's one core, 50
 times a second. So a room's tick is at least ``SPREAD`` times its last publication's cost:
 a large, busy room sends fewer and fuller frames and leaves the core to everything else,
-while small rooms keep the 20 ms tick (docs/benchmarks.md).
+while small rooms keep the 20 ms tick (docs/benchmarks.md). The stretch stops at
+``MAX_TICK_S``, so one huge publication (a reshuffle of hundreds) delays the next only a
+little.
 
 Publishing computes each audience's shared view once, from the sections of its previous
 view that the commits did not touch, diffs it against that view and encodes ONE event frame
@@ -81,6 +83,7 @@ log = logging.getLogger(__name__)
 RESUME_WINDOW = 64  # commits whose states are kept for resuming by sequence
 TICK_S = 0.020  # commits within one tick are published together
 SPREAD = 5  # a busy room's tick is at least this many times its last publication's cost
+MAX_TICK_S = 0.2  # but never longer: one huge publication (a reshuffle) delays the next little
 
 Reply = Callable[[], str]  # builds a frame when it is its turn to be queued
 
@@ -257,7 +260,8 @@ class Room:
         self._recent.append(state)
         if self._tick is not None:
             return
-        wait = self._last_publish + max(self.tick_s, self._spent * SPREAD) - self.monotonic()
+        tick = max(self.tick_s, min(self._spent * SPREAD, MAX_TICK_S))
+        wait = self._last_publish + tick - self.monotonic()
         if wait <= 0:
             self._publish()
         else:

@@ -314,3 +314,19 @@ async def test_a_costly_publication_stretches_the_rooms_next_tick(world):
         1,
         1,
     ]
+
+
+async def test_one_huge_publication_delays_the_next_by_a_bounded_tick(world):
+    connection = world.connect("p-b")
+    wire = SlowWire(world.ticks, 1.0)  # a publication of a whole second
+    connection.wire = wire
+    await drain()
+    world.ticks.now += 1.0
+    author = Actor("participant", "p-a")
+    before = world.room.publications
+    await world.submit(author, {"type": "note.post", "item_id": "n-1", "text": "eins"})
+    assert world.room.publications == before + 1
+    wire.cost = 0.0
+    world.ticks.now += 0.001  # due: the ceiling has passed, though 5 x its cost (5 s) has not
+    await world.submit(author, {"type": "note.post", "item_id": "n-2", "text": "zwei"})
+    assert world.room.publications == before + 2
