@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,28 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from app.accounts import Accounts
-from app.clock import FakeClock
-from app.settings import Settings
-from app.store import Store
-from tests.conftest import LiveServer, serve_app
-
-PASSWORD = "correct horse battery"
-OWNER, CO, OTHER = "owner@example.org", "co@example.org", "other@example.org"
+from tests.cast import CO, OTHER, OWNER, Cast, cast
 
 
 @dataclass
-class Room:
+class Room(Cast):
     """A live server, one workshop planned from check-in, and everyone around it."""
 
-    server: LiveServer
-    workshop_id: str
-    owner: httpx.Client
-    co: httpx.Client
-    other: httpx.Client
-    anonymous: httpx.Client
     impostor: httpx.Client  # sends the participant's token as session cookie and bearer
-    participant_id: str
+
+    @property
+    def participant_id(self) -> str:
+        pid: str = self.joined["participant_id"]
+        return pid
 
     def view(self) -> dict[str, Any]:
         """The owner's view of the workshop."""
@@ -53,51 +43,16 @@ class Room:
         )
 
 
-@contextmanager
-def _client(server: LiveServer, email: str | None) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url) as client:
-        if email is not None:
-            login = {"email": email, "password": PASSWORD}
-            assert client.post("/api/auth/login", json=login).status_code == 200
-        yield client
-
-
 @pytest.fixture
 def room(tmp_path: Path) -> Iterator[Room]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'f.db'}", demo=False)
-    clock = FakeClock()
-    store = Store(settings.database_url)
-    store.create_schema()
-    for email in (OWNER, CO, OTHER):
-        Accounts(store.engine).add_facilitator(email, PASSWORD, clock.now())
-    store.close()
-    with (
-        serve_app(settings, clock) as server,
-        _client(server, OWNER) as owner,
-        _client(server, CO) as co,
-        _client(server, OTHER) as other,
-        _client(server, None) as anonymous,
-    ):
-        created = owner.post("/api/workshops", json={"source_id": "check-in"})
-        assert created.status_code == 201, created.text
-        workshop_id = created.json()["id"]
-        invited = owner.post(f"/api/workshops/{workshop_id}/facilitators", json={"email": CO})
-        assert invited.status_code == 200, invited.text
-        code = owner.get(f"/api/workshops/{workshop_id}/links").json()["code"]
-        info = anonymous.get(f"/api/join/{code}").json()
-        joined = anonymous.post(
-            "/api/join",
-            json={"code": code, "name": "Pat", "agreement": info["agreement_fingerprint"]},
-        ).json()
-        token = joined["participant_token"]
+    with cast(tmp_path / "f.db") as c:
+        token = c.joined["participant_token"]
         with httpx.Client(
-            base_url=server.url,
+            base_url=c.server.url,
             cookies={"lernraum_session": token},
             headers={"Authorization": f"Bearer {token}"},
         ) as impostor:
-            yield Room(
-                server, workshop_id, owner, co, other, anonymous, impostor, joined["participant_id"]
-            )
+            yield Room(**vars(c), impostor=impostor)
 
 
 def _error(response: httpx.Response) -> tuple[int, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
@@ -13,37 +12,28 @@ from typing import get_args
 import httpx
 import pytest
 
-from app.accounts import Accounts
-from app.clock import FakeClock
 from app.core.groups import Strategy
 from app.core.people import JOIN_ATTRIBUTES
 from app.core.plan import GroupKind
 from app.core.timer import StepStatus
-from app.settings import Settings
-from app.store import Store
 from app.web.console import safe_next
 from app.web.i18n import LANGUAGES, Language, catalog
 from app.web.security import CONTENT_SECURITY_POLICY
-from tests.conftest import LiveServer, serve_app
+from tests.cast import CO, OTHER, OWNER, Cast, cast
 
-PASSWORD = "correct horse battery"
-OWNER, CO, OTHER = "owner@example.org", "co@example.org", "other@example.org"
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPTS = sorted((ROOT / "static").glob("console*.js"))
 CONSOLE_TEMPLATES = [ROOT / "templates" / "console.html", ROOT / "templates" / "login.html"]
 
 
 @dataclass
-class Desk:
+class Desk(Cast):
     """A server with one workshop, its owner, a co-facilitator, an outsider and a participant."""
 
-    server: LiveServer
-    workshop_id: str
-    owner: httpx.Client
-    co: httpx.Client
-    other: httpx.Client
-    anonymous: httpx.Client
-    participant_token: str
+    @property
+    def participant_token(self) -> str:
+        token: str = self.joined["participant_token"]
+        return token
 
     @property
     def console(self) -> str:
@@ -51,46 +41,10 @@ class Desk:
         return f"/console/{self.workshop_id}"
 
 
-@contextmanager
-def _client(server: LiveServer, email: str | None) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url) as client:
-        if email is not None:
-            login = {"email": email, "password": PASSWORD}
-            assert client.post("/api/auth/login", json=login).status_code == 200
-        yield client
-
-
 @pytest.fixture
 def desk(tmp_path: Path) -> Iterator[Desk]:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", demo=False)
-    clock = FakeClock()
-    store = Store(settings.database_url)
-    store.create_schema()
-    for email in (OWNER, CO, OTHER):
-        Accounts(store.engine).add_facilitator(email, PASSWORD, clock.now())
-    store.close()
-    with (
-        serve_app(settings, clock) as server,
-        _client(server, OWNER) as owner,
-        _client(server, CO) as co,
-        _client(server, OTHER) as other,
-        _client(server, None) as anonymous,
-    ):
-        created = owner.post("/api/workshops", json={"source_id": "check-in"})
-        assert created.status_code == 201, created.text
-        workshop_id = created.json()["id"]
-        invited = owner.post(f"/api/workshops/{workshop_id}/facilitators", json={"email": CO})
-        assert invited.status_code == 200, invited.text
-        code = owner.get(f"/api/workshops/{workshop_id}/links").json()["code"]
-        info = anonymous.get(f"/api/join/{code}").json()
-        joined = anonymous.post(
-            "/api/join",
-            json={"code": code, "name": "Pat", "agreement": info["agreement_fingerprint"]},
-        )
-        assert joined.status_code == 200, joined.text
-        yield Desk(
-            server, workshop_id, owner, co, other, anonymous, joined.json()["participant_token"]
-        )
+    with cast(tmp_path / "c.db") as c:
+        yield Desk(**vars(c))
 
 
 def test_owner_and_co_facilitator_get_the_console_under_the_strict_policy(desk: Desk) -> None:
