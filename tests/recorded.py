@@ -39,6 +39,19 @@ NAMES = {
     "p-4": "Dana Namensgeheim",
 }
 ORGANISATION = "Geheimfirma GmbH"  # a join attribute: never exported
+# What anonymising the recorded workshop must leave nowhere: names, join attributes, and
+# every text that never became an outcome (ending the workshop revealed the private note)
+ANONYMISED = (
+    *NAMES.values(),
+    ORGANISATION,
+    "SECRET-CONFIDENTIAL-NOTE",
+    "SECRET-HIDDEN-NOTE",
+    "SECRET-HIDDEN-REASON",
+    "SECRET-PRIVATE-CANVAS",
+    "SECRET-PLENARY-ONLY-CANVAS",
+    "SECRET-UNSHARED-REFLECTION",
+    "SECRET-PLENARY-ONLY-REFLECTION",
+)
 
 # Never in any export: names, attributes, account e-mails, participant ids in content,
 # confidential and hidden items, unrevealed private writing, private or plenary-only
