@@ -193,6 +193,19 @@ def comparable(plan: Sequence[PlanStep]) -> list[PlanStep]:
     return [replace(step, key="") for step in plan]
 
 
+def _described(kind: str, file_id: str, title: str) -> dict[str, Any]:
+    """The head of an exported file: its kind, id, name and description."""
+    return {
+        "kind": kind,
+        "id": file_id,
+        "name": {"de": title, "en": title},
+        "description": {
+            "de": f"Ablauf des Workshops „{title}“, aus Lernraum exportiert.",
+            "en": f"Agenda of the workshop “{title}”, exported from Lernraum.",
+        },
+    }
+
+
 def _as_agenda(
     plan: Sequence[PlanStep], library: Library, file_id: str, title: str
 ) -> dict[str, Any] | None:
@@ -213,13 +226,7 @@ def _as_agenda(
         items.append(item)
     structure_ids = [item["use"] for item in items]
     document: dict[str, Any] = {
-        "kind": "agenda",
-        "id": file_id,
-        "name": {"de": title, "en": title},
-        "description": {
-            "de": f"Ablauf des Workshops „{title}“, aus Lernraum exportiert.",
-            "en": f"Agenda of the workshop “{title}”, exported from Lernraum.",
-        },
+        **_described("agenda", file_id, title),
         "total_minutes": _minutes(sum(step.seconds for step in plan)),
         "licence": _licence(library, structure_ids),
         "items": items,
@@ -324,13 +331,7 @@ def _as_structure(
         for role in step.roles:
             _merge_role(roles, role, step, step_id)
     document: dict[str, Any] = {
-        "kind": "structure",
-        "id": file_id,
-        "name": {"de": title, "en": title},
-        "description": {
-            "de": f"Ablauf des Workshops „{title}“, aus Lernraum exportiert.",
-            "en": f"Agenda of the workshop “{title}”, exported from Lernraum.",
-        },
+        **_described("structure", file_id, title),
         "licence": _licence(library, [step.structure_id for step in plan]),
     }
     if roles:
